@@ -1,0 +1,20 @@
+"""newscrawl: a Scrapy crawler and archiver for news sites."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:
+    """The record the pipelines would archive for one saved page (see ``newscrawl.extraction``)."""
+    from newscrawl.extraction import extract as _extract
+
+    return _extract(body, url, crawled_at)
+
+
+__all__ = ["__version__", "extract"]

@@ -1,0 +1,70 @@
+"""The archive as a crawl sees it: opened once per crawler, locked for the crawl, closed when it ends."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from newscrawl.archive.store import Archive, SiteLock
+
+_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
+
+
+def output_dir(crawler: Crawler) -> Path:
+    return Path(crawler.settings.get("NEWSCRAWL_OUTPUT") or "output")
+
+
+def site_key(crawler: Crawler) -> str:
+    spider = crawler.spider
+    assert spider is not None, "the archive opens once the spider exists"
+    return str(getattr(spider, "site_key", None) or spider.name)
+
+
+def archive_for(crawler: Crawler) -> Archive:
+    """The crawl's archive, opened (and reconciled) on first use."""
+    archive = _ARCHIVES.get(crawler)
+    if archive is None:
+        archive = Archive(
+            output_dir(crawler),
+            site_key(crawler),
+            flush_every=crawler.settings.getint("NEWSCRAWL_FLUSH_EVERY", 50),
+        )
+        archive.reconcile()
+        _ARCHIVES[crawler] = archive
+    return archive
+
+
+class ArchiveExtension:
+    """Takes the site's lock before the first request and closes the archive when the spider closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.lock = SiteLock(output_dir(crawler), site_key(crawler))
+        self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
+        archive = archive_for(crawler)
+        assert crawler.stats is not None
+        crawler.stats.set_value("newscrawl/archive/index_records_at_start", archive.index.count())
+        # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the
+        # crawler's extension manager, and the bound method by us.
+        self._on_close = self.spider_closed
+        crawler.signals.connect(self._on_close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
+        if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+            raise NotConfigured
+        return cls(crawler)
+
+    def spider_closed(self, spider: object, reason: str) -> None:
+        archive = _ARCHIVES.pop(self.crawler, None)
+        try:
+            if archive is not None:
+                archive.close()
+                assert self.crawler.stats is not None
+                self.crawler.stats.set_value("newscrawl/archive/files_written", [str(p) for p in archive.files_written])
+        finally:
+            self.lock.release()

@@ -1,0 +1,265 @@
+"""Writing the archive: one JSONL file per run and site, published whole, indexed only once durable.
+
+Layout under the output folder (``NEWSCRAWL_OUTPUT``, default ``output/``)::
+
+    <site>/<YYYY>/<site>-<YYYYMMDDTHHMMSSZ>-<pid>.jsonl   closed run files, never rewritten
+    <site>/<YYYY>/<...>.jsonl.part                       the file a running crawl appends to
+    .newscrawl/index.sqlite                              the seen-index
+    .newscrawl/<site>.lock                               held by the running crawl of that site
+
+A line is appended with one ``write`` of the whole encoded record; a short write (a full disk) is cut
+back so no torn line stays. Every ``flush_every`` records the file is fsynced and only then are its
+index rows committed. At close the ``.part`` file is renamed to ``.jsonl``. A run killed with SIGKILL
+leaves a ``.part`` file that the next run's ``reconcile`` cuts back to its last whole line, indexes and
+publishes, so the archive is complete and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from newscrawl.archive.index import Entry, SqliteIndex
+from newscrawl.record import dumps
+
+STATE_DIR = ".newscrawl"
+PART = ".part"
+
+
+class ArchiveLocked(RuntimeError):
+    """Another run holds the site's lock."""
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be written (unwritable folder, full disk, ...)."""
+
+
+def index_path(root: Path) -> Path:
+    return root / STATE_DIR / "index.sqlite"
+
+
+def archive_files(root: Path, site: str | None = None) -> list[Path]:
+    """Every closed archive file below ``root`` (``*.jsonl`` and ``*.jsonl.gz``), sorted by name."""
+    base = root / site if site else root
+    if not base.exists():
+        return []
+    found = [p for p in base.rglob("*.jsonl") if STATE_DIR not in p.parts]
+    found += [p for p in base.rglob("*.jsonl.gz") if STATE_DIR not in p.parts]
+    return sorted(found)
+
+
+def iter_lines(path: Path, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(offset after the line, line) for every whole line of a file from ``start``; a torn tail is skipped."""
+    if path.name.endswith(".gz"):
+        import gzip
+
+        with gzip.open(path, "rb") as fh:
+            offset = 0
+            for line in fh:
+                offset += len(line)
+                if line.endswith(b"\n"):
+                    yield offset, line
+        return
+    with path.open("rb") as fh:
+        fh.seek(start)
+        offset = start
+        for line in fh:
+            if not line.endswith(b"\n"):
+                return
+            offset += len(line)
+            yield offset, line
+
+
+def entry_of(record: dict[str, Any], file: str) -> Entry:
+    return Entry(
+        key=record["key"],
+        site=record["site"],
+        lang=record["lang"],
+        url=record["url"],
+        content_hash=record["content_hash"],
+        version=int(record.get("version") or 1),
+        published=record.get("published"),
+        modified=record.get("modified"),
+        file=file,
+        checked_at=record.get("crawled_at") or "",
+    )
+
+
+class SiteLock:
+    """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies."""
+
+    def __init__(self, root: Path, site: str) -> None:
+        self.path = root / STATE_DIR / f"{site}.lock"
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open("a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            fh.close()
+            raise ArchiveLocked(
+                f"another crawl of this site is writing {self.path.parent.parent}{f' ({holder})' if holder else ''}"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def is_free(self) -> bool:
+        try:
+            self.acquire()
+        except ArchiveLocked:
+            return False
+        self.release()
+        return True
+
+
+@dataclass
+class RunFile:
+    path: Path  # the .part path while open
+    fd: int
+    records: int = 0
+    size: int = 0
+    pending: list[Entry] = field(default_factory=list)
+
+
+class Archive:
+    """The archive of one site inside an output folder, opened by one crawl."""
+
+    def __init__(self, root: Path, site: str, *, flush_every: int = 50) -> None:
+        self.root = Path(root)
+        self.site = site
+        self.flush_every = flush_every
+        self.index = SqliteIndex(index_path(self.root))
+        self.run: RunFile | None = None
+        self.files_written: list[Path] = []
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    # --- start-up -------------------------------------------------------------------------------
+    def reconcile(self) -> int:
+        """Finish what a killed run left: cut torn tails, index unindexed lines, publish ``.part`` files.
+
+        Only files the index lists as open are read, so this costs nothing on a healthy archive.
+        Returns the number of records indexed.
+        """
+        indexed = 0
+        for name in self.index.open_files():
+            path = self.root / name
+            state = self.index.file_state(name)
+            start = state[1] if state else 0
+            records = state[2] if state else 0
+            if not path.exists():
+                with self.index.transaction():
+                    self.index.set_file(name, "missing", start, records)
+                continue
+            entries: list[Entry] = []
+            end = start
+            for end, line in iter_lines(path, start):  # noqa: B007 - end is used after the loop
+                record = json.loads(line)
+                entries.append(entry_of(record, name))
+            with path.open("r+b") as fh:
+                fh.truncate(end)  # only the torn tail of an unfinished file is ever cut
+                fh.flush()
+                os.fsync(fh.fileno())
+            final = path.with_name(path.name.removesuffix(PART)) if path.name.endswith(PART) else path
+            if final != path:
+                os.replace(path, final)
+                _fsync_dir(final.parent)
+            with self.index.transaction():
+                self.index.put(entries)
+                self.index.set_file(name, "open", end, records + len(entries))
+                if final != path:
+                    self.index.rename_file(name, self.rel(final))
+                self.index.set_file(self.rel(final), "closed", end, records + len(entries))
+            indexed += len(entries)
+        return indexed
+
+    # --- writing ----------------------------------------------------------------------------------
+    def _open_run_file(self) -> RunFile:
+        now = datetime.now(UTC)
+        folder = self.root / self.site / f"{now:%Y}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
+        path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.jsonl{PART}"
+        # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
+        with self.index.transaction():
+            self.index.set_file(self.rel(path), "open", 0, 0)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
+        return RunFile(path=path, fd=fd)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one whole record; it is indexed at the next flush."""
+        if self.run is None:
+            self.run = self._open_run_file()
+        run = self.run
+        line = dumps(record)
+        try:
+            written = os.write(run.fd, line)
+        except OSError as exc:
+            os.ftruncate(run.fd, run.size)
+            raise ArchiveError(f"cannot write {run.path}: {exc.strerror}") from exc
+        if written != len(line):
+            os.ftruncate(run.fd, run.size)  # a full disk: no torn line stays behind
+            raise ArchiveError(f"cannot write {run.path}: {os.strerror(errno.ENOSPC)}")
+        run.size += written
+        run.records += 1
+        run.pending.append(entry_of(record, self.rel(run.path)))
+        if len(run.pending) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Make written records durable, then let the index claim them."""
+        run = self.run
+        if run is None or not run.pending:
+            return
+        os.fsync(run.fd)
+        with self.index.transaction():
+            self.index.put(run.pending)
+            self.index.set_file(self.rel(run.path), "open", run.size, run.records)
+        run.pending.clear()
+
+    def close(self) -> None:
+        """Flush, publish the run file under its final name, release the index."""
+        run = self.run
+        if run is not None:
+            self.flush()
+            os.close(run.fd)
+            final = run.path.with_name(run.path.name.removesuffix(PART))
+            os.replace(run.path, final)
+            _fsync_dir(final.parent)
+            with self.index.transaction():
+                self.index.rename_file(self.rel(run.path), self.rel(final))
+                self.index.set_file(self.rel(final), "closed", run.size, run.records)
+            self.files_written.append(final)
+            self.run = None
+        self.index.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,83 @@
+"""``scrapy crawl`` with the checks a cron job needs.
+
+Spider arguments and project settings are checked before the crawler starts (one line on stderr, exit
+2, nothing requested, the archive untouched); a site already being crawled into the same archive exits
+3 at once; the exit code then tells cron how the run went (``newscrawl.exitcodes``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError as ScrapyUsageError
+
+from newscrawl import exitcodes
+from newscrawl.archive.store import SiteLock
+from newscrawl.errors import UsageError
+from newscrawl.mirror import validate_mirror
+
+
+def check_settings(settings: Any) -> None:
+    mirror = settings.get("NEWSCRAWL_MIRROR")
+    if mirror:
+        try:
+            validate_mirror(mirror)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    out = Path(settings.get("NEWSCRAWL_OUTPUT") or "output")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
+
+
+def exit_code(crawler: Crawler) -> int:
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if stats.get("newscrawl/exit_code") is not None:
+        return int(stats["newscrawl/exit_code"])
+    if stats.get("finish_reason") != "finished":
+        return exitcodes.FAILED
+    if not stats.get("newscrawl/articles/parsed") and not stats.get("newscrawl/articles/skipped_archived"):
+        return exitcodes.NO_ARTICLES
+    return exitcodes.OK
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise ScrapyUsageError("give exactly one spider name")
+        assert self.crawler_process is not None
+        try:
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        except KeyError:
+            known = ", ".join(sorted(self.crawler_process.spider_loader.list()))
+            return self._fail(exitcodes.USAGE, f"unknown spider {args[0]!r} (known: {known})")
+        try:
+            check_settings(self.settings)
+            checker = getattr(spidercls, "check_arguments", None)
+            if checker is not None:
+                checker(opts.spargs)
+        except UsageError as exc:
+            return self._fail(exitcodes.USAGE, str(exc))
+        site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
+        assert self.settings is not None
+        lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
+        if lock.path.parent.exists() and not lock.is_free():
+            return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+        crawler = self.crawler_process.create_crawler(spidercls)
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
+
+    def _fail(self, code: int, message: str) -> None:
+        print(f"newscrawl: error: {message}", file=sys.stderr)
+        self.exitcode = code

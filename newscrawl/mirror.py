@@ -1,0 +1,115 @@
+"""Offline crawls: send every request to a local mirror of the site while records keep the real URLs.
+
+With ``NEWSCRAWL_MIRROR=http://127.0.0.1:8000`` a request for ``https://HOST/PATH?QUERY`` is downloaded
+from ``http://127.0.0.1:8000/HOST/PATH?QUERY``; the response comes back under the real URL, so
+everything above the download handler (offsite filtering, robots.txt, cookies, retries, parsing, the
+archive) behaves exactly as in a live crawl. A mirror is a folder ``HOST/PATH`` with ``index.html`` for
+paths ending in ``/``; :func:`serve` serves one.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO
+from urllib.parse import unquote, urlsplit
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+
+def validate_mirror(value: str) -> str:
+    """The mirror base URL without a trailing slash; ValueError with a readable message if malformed."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"NEWSCRAWL_MIRROR must be an http(s) URL such as http://127.0.0.1:8000, not {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError(f"NEWSCRAWL_MIRROR has a bad port: {value!r}") from None
+    return value.strip().rstrip("/")
+
+
+def mirror_url(mirror: str, url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{mirror}/{parts.netloc}{path}{query}"
+
+
+class MirrorDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, redirected to ``NEWSCRAWL_MIRROR`` when that setting is given."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        raw = crawler.settings.get("NEWSCRAWL_MIRROR")
+        self.mirror = validate_mirror(raw) if raw else None
+
+    async def download_request(self, request: Request) -> Response:
+        if not self.mirror or request.url.startswith(self.mirror + "/"):
+            return await super().download_request(request)
+        response = await super().download_request(request.replace(url=mirror_url(self.mirror, request.url)))
+        return response.replace(url=request.url, request=request)
+
+
+def _content_type(path: Path, body: bytes) -> str:
+    if body[:2] == b"\x1f\x8b":
+        return "application/x-gzip"
+    if path.name == "robots.txt":
+        return "text/plain"
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<?xml", b"<rss", b"<urlset", b"<sitemapindex", b"<feed")):
+        return "application/xml"
+    return "text/html"  # no charset: the page's own <meta> decides, as on the old cp1251 pages
+
+
+def make_handler(root: Path, log: IO[str] | None) -> type[BaseHTTPRequestHandler]:
+    lock = threading.Lock()
+
+    class MirrorHandler(BaseHTTPRequestHandler):
+        server_version = "newscrawl-mirror"
+
+        def do_GET(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            if log is not None:
+                with lock:
+                    log.write(self.path + "\n")
+                    log.flush()
+            target = (root / path.lstrip("/")).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if root.resolve() not in target.parents or not target.is_file():
+                self.send_error(404)
+                return
+            body = target.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", _content_type(target, body))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return MirrorHandler
+
+
+def make_server(root: Path, port: int = 0, host: str = "127.0.0.1", log: IO[str] | None = None) -> ThreadingHTTPServer:
+    if not root.is_dir():
+        raise FileNotFoundError(f"mirror folder not found: {root}")
+    return ThreadingHTTPServer((host, port), make_handler(root, log))
+
+
+def serve(root: Path, port: int, host: str = "127.0.0.1", log: IO[str] | None = None) -> None:
+    server = make_server(root, port, host, log)
+    print(f"serving {root} on http://{host}:{server.server_address[1]}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

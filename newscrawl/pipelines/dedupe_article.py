@@ -1,0 +1,42 @@
+"""One record per article: drop repeats within a run, unchanged re-checks, and number real revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemadapter import ItemAdapter
+
+from newscrawl.archive.crawl import archive_for
+from newscrawl.archive.index import Entry
+from newscrawl.drops import ArticleDropped, DuplicateArticle, UnchangedArticle
+from newscrawl.pipelines.stats import CountingPipeline
+from newscrawl.record import finalize
+
+
+def decide(record: dict[str, Any], known: Entry | None) -> dict[str, Any]:
+    """Number the record against what the index knows; raise ``UnchangedArticle`` for a same re-check."""
+    if known is None:
+        record["version"], record["previous_hash"] = 1, None
+        return record
+    if known.content_hash == record["content_hash"] and (known.modified or None) == record.get("modified"):
+        raise UnchangedArticle(f"{record['key']} unchanged since version {known.version}")
+    record["version"], record["previous_hash"] = known.version + 1, known.content_hash
+    return record
+
+
+class DedupeArticlePipeline(CountingPipeline):
+    def open_spider(self, spider: Any = None) -> None:
+        self.seen: set[str] = set()
+
+    def process_item(self, item: Any, spider: Any = None) -> dict[str, Any]:
+        record = finalize(ItemAdapter(item).asdict())
+        key = record["key"]
+        try:
+            if key in self.seen:
+                raise DuplicateArticle(f"{key} already archived in this run")
+            self.seen.add(key)
+            record = decide(record, archive_for(self.crawler).index.get(key))
+        except ArticleDropped as drop:
+            self.count(f"dropped/{drop.reason}")
+            raise
+        return record

@@ -1,0 +1,37 @@
+"""The registry of site profiles, by explicit import: site key = spider name = module = fixture folder."""
+
+from __future__ import annotations
+
+from newscrawl.sites import eurointegration
+from newscrawl.sites.base import ArticleRef, Site
+from newscrawl.urls import host_of
+
+SITES: dict[str, Site] = {site.key: site for site in (eurointegration.SITE,)}
+
+
+class UnknownSite(KeyError):
+    def __str__(self) -> str:
+        return f"unknown site {self.args[0]!r}; known sites: {', '.join(sorted(SITES))}"
+
+
+def get_site(key: str) -> Site:
+    try:
+        return SITES[key]
+    except KeyError:
+        raise UnknownSite(key) from None
+
+
+def site_for_url(url: str) -> Site | None:
+    host = host_of(url)
+    for site in SITES.values():
+        if host in site.hosts:
+            return site
+    return None
+
+
+def article_ref(url: str) -> ArticleRef | None:
+    site = site_for_url(url)
+    return site.article_ref(url) if site else None
+
+
+__all__ = ["SITES", "ArticleRef", "Site", "UnknownSite", "article_ref", "get_site", "site_for_url"]

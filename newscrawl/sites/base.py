@@ -1,0 +1,301 @@
+"""What a site profile is: the datasheet of one publisher, and the parser base its page parsers share.
+
+A site is data (hosts, languages, URL shapes, discovery sources, nodes to remove, boilerplate patterns,
+politeness) plus a small parser class. Everything else (crawling, cleaning, dedup, export) is shared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from newscrawl.dates import parse_display_date, parse_iso
+from newscrawl.urls import host_of, normalize_url
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What an article URL says by itself: the article's identity and its dated path."""
+
+    site: str
+    lang: str
+    section: str
+    article_id: str
+    day: date | None
+    url: str  # canonical URL built from the parts
+
+    @property
+    def key(self) -> str:
+        """The archive key: (site, language, id). Ids of sister sites overlap, so the id alone is no key."""
+        return f"{self.site}:{self.lang}:{self.article_id}"
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    """A named line pattern to strip from article text; ``name`` is what the stats count."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+def boilerplate(name: str, regex: str) -> Boilerplate:
+    return Boilerplate(name, re.compile(regex, re.IGNORECASE))
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    name: str
+    base_url: str
+    hosts: frozenset[str]
+    languages: Mapping[str, str]  # language code -> path prefix ("" for the default language)
+    article_path: re.Pattern[str]  # groups: prefix, section, year, month, day, id
+    parser: type[Parser]
+    feeds: tuple[str, ...] = ()  # path templates with {prefix}
+    listings: tuple[str, ...] = ()  # listing paths with {prefix}; page N is listing + page_path
+    listing_page_path: str = "page_{n}/"
+    homepage: str = "{prefix}"
+    date_archives: tuple[str, ...] = ()  # templates with {prefix} and {ddmmyyyy}
+    sitemap_index: str | None = None  # index of monthly sitemaps
+    monthly_sitemap: re.Pattern[str] | None = None  # matches a monthly sitemap URL, groups year, month
+    news_sitemaps: tuple[str, ...] = ()
+    lang_prefixes: Mapping[str, str] = field(default_factory=dict)  # path prefix segment -> language
+    boilerplate: tuple[Boilerplate, ...] = ()
+    render_js: bool = False
+    custom_settings: Mapping[str, Any] = field(default_factory=dict)
+    canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def article_ref(self, url: str) -> ArticleRef | None:
+        """The article an URL points at, whatever variant of it was linked; None for other pages."""
+        if host_of(url) not in self.hosts:
+            return None
+        m = self.article_path.match(urlsplit(url.strip()).path)
+        if not m:
+            return None
+        prefix, section, year, month, day, article_id = m.groups()
+        lang = self.lang_prefixes.get(prefix or "", "")
+        if lang not in self.languages:
+            return None
+        try:
+            day_value: date | None = date(int(year), int(month), int(day))
+        except ValueError:
+            return None
+        canonical = self.canonical_template.format(
+            base=self.base_url,
+            prefix=self.languages[lang],
+            section=section,
+            year=int(year),
+            month=int(month),
+            day=int(day),
+            id=article_id,
+        )
+        return ArticleRef(self.key, lang, section, article_id, day_value, canonical)
+
+
+@dataclass
+class Page:
+    """One downloaded page as the parsers see it: decoded text, its URL and the crawl time."""
+
+    url: str
+    text: str
+    crawled_at: datetime
+    selector: Selector = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.selector = Selector(text=self.text, type="html")
+
+    def json_ld(self) -> Iterator[dict[str, Any]]:
+        """Every JSON-LD object on the page, with ``@graph`` and lists flattened."""
+        for raw in self.selector.css('script[type="application/ld+json"]::text').getall():
+            try:
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                continue
+            stack = [data]
+            while stack:
+                node = stack.pop(0)
+                if isinstance(node, list):
+                    stack.extend(node)
+                elif isinstance(node, dict):
+                    if "@graph" in node:
+                        stack.extend(node["@graph"] if isinstance(node["@graph"], list) else [node["@graph"]])
+                    yield node
+
+    def article_ld(self) -> dict[str, Any]:
+        for node in self.json_ld():
+            kind = node.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(k in {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting"} for k in kinds):
+                return node
+        return {}
+
+    def meta(self, *names: str) -> str | None:
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                value = self.selector.css(f'meta[{attr}="{name}"]::attr(content)').get()
+                if value and value.strip():
+                    return value.strip()
+        return None
+
+    def first_text(self, *selectors: str) -> tuple[str | None, str | None]:
+        """The first non-empty text of any selector, and which selector gave it."""
+        for css in selectors:
+            node = self.selector.css(css)
+            if node:
+                text = clean_inline(" ".join(node[0].css("::text").getall()))
+                if text:
+                    return text, css
+        return None, None
+
+
+_WS = re.compile(r"\s+")
+
+
+def clean_inline(text: str) -> str:
+    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+
+
+@dataclass
+class ParsedPage:
+    """What a parser found on a page, before the pipelines clean the body text."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    alternates: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    body_html: str | None = None
+    kind: str = "article"  # article | challenge | not_article
+    generation: str | None = None
+    fallbacks: list[str] = field(default_factory=list)  # each a stats name, e.g. "title/og"
+
+
+class Parser:
+    """Base of every page parser: generic metadata (JSON-LD, Open Graph, meta) and a whole-page body.
+
+    Subclasses set ``name``/``version`` and extend :meth:`parse`; ``VALID_UNTIL`` marks a parser
+    version that a later layout replaced.
+    """
+
+    name: ClassVar[str] = "generic"
+    version: ClassVar[str] = "1.0"
+    remove: ClassVar[tuple[str, ...]] = (
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "ins.adsbygoogle",
+        "[id*=div-gpt-ad]",
+        "form",
+        "button",
+    )
+
+    @classmethod
+    def label(cls) -> str:
+        return f"{cls.name}/{cls.version}"
+
+    def parse(self, page: Page) -> ParsedPage:
+        out = ParsedPage(kind=detect_kind(page))
+        ld = page.article_ld()
+        out.title = clean_inline(str(ld.get("headline") or "")) or None
+        if not out.title:
+            out.title = page.meta("og:title", "twitter:title")
+            if out.title:
+                out.fallbacks.append("title/meta")
+            else:
+                out.title, _ = page.first_text("h1", "title")
+                if out.title:
+                    out.fallbacks.append("title/html")
+        out.published = parse_iso(_ld_str(ld.get("datePublished"))) or parse_iso(
+            page.meta("article:published_time", "datePublished", "pubdate")
+        )
+        if out.published is None:
+            stamp = page.selector.css("time::attr(datetime)").get()
+            out.published = parse_iso(stamp) or parse_display_date(
+                page.selector.css("time::text").get(), page.crawled_at
+            )
+        out.modified = parse_iso(_ld_str(ld.get("dateModified"))) or parse_iso(page.meta("article:modified_time"))
+        out.authors = ld_authors(ld) or meta_authors(page)
+        out.tags = [t.strip() for t in (page.meta("keywords", "news_keywords") or "").split(",") if t.strip()]
+        out.canonical = page.selector.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")
+        out.alternates = hreflang_alternates(page)
+        out.body_html = page.text  # the pipelines run trafilatura on the whole page
+        out.fallbacks.append("body/whole_page")
+        return out
+
+
+def _ld_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def ld_authors(ld: Mapping[str, Any]) -> list[str]:
+    """Names of the people in a JSON-LD ``author``; organisations are the publisher, not an author."""
+    raw = ld.get("author")
+    items = raw if isinstance(raw, list) else [raw] if raw else []
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, str):
+            name = item
+        elif isinstance(item, dict) and item.get("@type", "Person") == "Person":
+            name = str(item.get("name") or "")
+        else:
+            continue
+        name = clean_inline(name)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def meta_authors(page: Page) -> list[str]:
+    value = page.meta("author", "article:author")
+    if not value or value.startswith("http"):
+        return []
+    return [clean_inline(value)]
+
+
+def hreflang_alternates(page: Page) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for link in page.selector.css('link[rel="alternate"][hreflang]'):
+        lang = (link.attrib.get("hreflang") or "").lower().split("-")[0]
+        href = link.attrib.get("href")
+        if lang in {"uk", "ru", "en"} and href and lang not in out:
+            out[lang] = normalize_url(href, keep_query=False)
+    return out
+
+
+# Markers of pages that answer 200 but hold no article: bot challenges and consent walls.
+CHALLENGE_MARKERS = (
+    "cbtymtname",
+    "cf-browser-verification",
+    "challenge-platform",
+    "cf_chl_",
+    "just a moment...",
+    "checking your browser",
+    "ddos-guard",
+    "enable javascript and cookies to continue",
+    "captcha-delivery",
+    "please enable js and disable any ad blocker",
+)
+
+
+def detect_kind(page: Page) -> str:
+    """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+    lowered = page.text[:200_000].lower()
+    text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
+    if any(marker in lowered for marker in CHALLENGE_MARKERS) and text_len < 2000:
+        return "challenge"
+    if text_len < 200 and not page.selector.css("article, h1"):
+        return "not_article"
+    return "article"

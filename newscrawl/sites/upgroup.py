@@ -1,0 +1,208 @@
+"""Rules shared by the Ukrainska Pravda group (pravda.com.ua, eurointegration.com.ua, epravda.com.ua).
+
+The group's sites share one publishing platform, so their layouts moved together through three page
+generations (SITES.md):
+
+1. old (until about 2018-2019), windows-1251: ``div.rpad > h1.title``, ``span.dt2`` (author in ``b``),
+   ``div.text``;
+2. ``post__`` (about 2019-2024): ``div.block_post``, ``h1.post__title``, ``div.post__time``,
+   ``div.post__text``, ``span.post__tags__item > a``, ``div.post__report``;
+3. current platform (2025-): ``article.post_news`` / ``article.post_article`` with JSON-LD.
+
+Each field is taken from JSON-LD and meta tags first, then the generation's selectors, then generic
+fallbacks; every fallback used is named in ``ParsedPage.fallbacks`` so the crawl stats show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from newscrawl.dates import parse_display_date, parse_iso
+from newscrawl.sites.base import (
+    Page,
+    ParsedPage,
+    Parser,
+    boilerplate,
+    clean_inline,
+    detect_kind,
+    hreflang_alternates,
+    ld_authors,
+)
+
+
+@dataclass(frozen=True)
+class Generation:
+    name: str
+    marker: str  # a selector present only on this generation's article pages
+    title: tuple[str, ...]
+    date: tuple[str, ...]
+    authors: tuple[str, ...]
+    body: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+GENERATIONS: tuple[Generation, ...] = (
+    Generation(
+        name="current",
+        marker="article.post_news, article.post_article",
+        title=("h1.post_news_title", "h1.post_article_title"),
+        date=("div.post_news_date", "span.post_author_date", "div.post_article_date"),
+        authors=("span.post_author_name", "span.post_news_author a", "span.post_news_author"),
+        body=("div.post_news_text", "div.post_article_text"),
+        tags=("div.post_news_tags a", "div.post_article_tags a"),
+    ),
+    Generation(
+        name="post",
+        marker="div.block_post, h1.post__title, div.post__text",
+        title=("h1.post__title",),
+        date=("div.post__time",),
+        authors=("span.post__author a", "div.post__author a", "span.post__author", "div.post__author"),
+        body=("div.post__text",),
+        tags=("span.post__tags__item a", "div.post__tags a"),
+    ),
+    Generation(
+        name="old",
+        marker="div.rpad h1.title, div.text",
+        title=("div.rpad h1.title", "h1.title"),
+        date=("span.dt2", "div.dt2"),
+        authors=("span.dt2 b", "div.dt2 b"),
+        body=("div.text",),
+        tags=("div.tags a", "span.tags a"),
+    ),
+)
+
+# Nodes inside or around the body that are never article text (SITES.md, "Boilerplate to strip").
+REMOVE = (
+    *Parser.remove,
+    "div.advtext_mob",
+    "div.nts-ad",
+    "div.nts-video-wrapper",
+    "div.nts-video-label",
+    "div.advtext1",
+    "div.advtext",
+    "aside",
+    "div.section_other_news",
+    "div.post__report",
+    "div.post__tags",
+    "div.post_news_tags",
+    "div.post_article_tags",
+    "div.post_article_social",
+    "div.hint_box",
+    "div.post__social",
+    "div.banner",
+    "div[class*=banner]",
+    "div.post_news_photo_source",
+    "figure figcaption",
+)
+
+# Lines that the platform prints inside article bodies in all three languages.
+FAMILY_BOILERPLATE = (
+    boilerplate("ad_label", r"^(?:Реклама|РЕКЛАМА|Advertisement|Advertising)\s*:?\s*$"),
+    boilerplate("error_report", r"Ctrl\s*\+\s*Enter"),
+    boilerplate(
+        "subscribe",
+        r"^(?:Реклама\s*:\s*)?(?:Підписуйся|Підписуйтесь|Подписывайтесь|Подписывайся|Subscribe|Follow)\b"
+        r".{0,160}(?:правд|Pravda|Telegram|Twitter|Facebook|YouTube|Instagram|TikTok|Viber|WhatsApp)",
+    ),
+    boilerplate("support_call", r"^(?:Підтримати УП|Поддержать УП|Support UP|Support Ukrainska Pravda)\b"),
+    boilerplate(
+        "read_also",
+        r"^(?:Читайте також|Читайте также|Читайте більше у статті|Читайте больше в статье|Read also|Read more"
+        r"|Також читайте|Также читайте|Більше на цю тему|Больше на эту тему|[^\n]{0,30}на цю тему|"
+        r"[^\n]{0,30}на эту тему)\s*:",
+    ),
+    boilerplate(
+        "comment_rules",
+        r"^(?:Шановні читачі|Уважаемые читатели|Dear readers)\b.{0,80}(?:коментув|комментир|comment)",
+    ),
+    boilerplate("link_copied", r"^(?:Посилання скопійовано|Ссылка скопирована|Link copied)\s*$"),
+)
+
+
+class UPGroupParser(Parser):
+    """Article pages of the Ukrainska Pravda group, all three page generations."""
+
+    name: ClassVar[str] = "upgroup"
+    version: ClassVar[str] = "1.0"
+    remove: ClassVar[tuple[str, ...]] = REMOVE
+
+    def parse(self, page: Page) -> ParsedPage:
+        out = ParsedPage(kind=detect_kind(page))
+        gen = self.generation(page)
+        out.generation = gen.name if gen else None
+        if gen is None:
+            out.fallbacks.append("layout/unknown")
+        ld = page.article_ld()
+
+        # Title: JSON-LD headline, the generation's h1, then meta tags.
+        out.title = clean_inline(str(ld.get("headline") or "")) or None
+        if not out.title and gen:
+            out.title, _ = page.first_text(*gen.title)
+            if out.title and ld:
+                out.fallbacks.append("title/selector")
+        if not out.title:
+            out.title = page.meta("og:title", "twitter:title")
+            if out.title:
+                out.fallbacks.append("title/meta")
+
+        # Dates: JSON-LD, meta, then the displayed date of the generation.
+        published_raw = ld.get("datePublished")
+        out.published = parse_iso(published_raw if isinstance(published_raw, str) else None)
+        if out.published is None:
+            out.published = parse_iso(page.meta("article:published_time"))
+        if out.published is None and gen:
+            shown, _ = page.first_text(*gen.date)
+            out.published = parse_display_date(shown, page.crawled_at)
+            if out.published is not None and ld:
+                out.fallbacks.append("published/selector")
+        if out.published is None:
+            out.fallbacks.append("published/missing")
+        modified_raw = ld.get("dateModified")
+        out.modified = parse_iso(modified_raw if isinstance(modified_raw, str) else None) or parse_iso(
+            page.meta("article:modified_time")
+        )
+
+        out.authors = ld_authors(ld)
+        if not out.authors and gen:
+            out.authors = _texts(page, gen.authors)
+        out.tags = _texts(page, gen.tags) if gen else []
+        out.canonical = page.selector.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")
+        out.alternates = hreflang_alternates(page)
+
+        body = None
+        if gen:
+            for css in gen.body:
+                node = page.selector.css(css)
+                if node:
+                    body = node[0]
+                    break
+        if body is None:
+            out.fallbacks.append("body/whole_page")
+            out.body_html = page.text
+        else:
+            for css in self.remove:
+                for junk in body.css(css):
+                    junk.drop()
+            out.body_html = body.get()
+        return out
+
+    @staticmethod
+    def generation(page: Page) -> Generation | None:
+        for gen in GENERATIONS:
+            if page.selector.css(gen.marker):
+                return gen
+        return None
+
+
+def _texts(page: Page, selectors: tuple[str, ...]) -> list[str]:
+    """Distinct non-empty texts of the first selector that matches anything."""
+    for css in selectors:
+        values: list[str] = []
+        for node in page.selector.css(css):
+            text = clean_inline(" ".join(node.css("::text").getall())).strip(" ,;—-")
+            if text and text not in values:
+                values.append(text)
+        if values:
+            return values
+    return []

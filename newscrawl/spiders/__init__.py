@@ -1,0 +1,1 @@
+"""Spiders: one module of a few lines per site profile, plus the generic ``news`` spider."""

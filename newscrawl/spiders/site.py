@@ -1,0 +1,260 @@
+"""The shared crawl of a site profile: discovery from feeds, listings, date archives and sitemaps.
+
+A site spider is a subclass naming its profile; everything else is here. Discovery sources are tried
+independently: a missing or broken one is logged and counted (``newscrawl/discovery/failed/<source>``),
+never fatal. Only the site's own hosts are requested, and each article (site, language, id) once,
+whatever URL variant linked to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from newscrawl.dates import kyiv, parse_day, utc_now
+from newscrawl.errors import UsageError
+from newscrawl.extraction import parse_page
+from newscrawl.sites.base import ArticleRef, Site
+
+ARGUMENTS = {
+    "lang": "comma-separated languages to crawl (default: all the site has)",
+    "since": "first publication day of a backfill window, YYYY-MM-DD",
+    "until": "last publication day of the window, YYYY-MM-DD (default: today)",
+    "max_pages": "listing pages to follow per listing (default: NEWSCRAWL_MAX_LISTING_PAGES)",
+    "refresh": "1 to re-check every article found, archived or not",
+}
+
+
+def check_arguments(site: Site, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate spider arguments; returns them parsed, raises UsageError naming the bad one."""
+    unknown = sorted(set(kwargs) - set(ARGUMENTS))
+    if unknown:
+        raise UsageError(f"unknown argument {unknown[0]!r} (known: {', '.join(sorted(ARGUMENTS))})")
+    out: dict[str, Any] = {}
+    langs = [x.strip() for x in str(kwargs.get("lang") or ",".join(site.languages)).split(",") if x.strip()]
+    bad = [x for x in langs if x not in site.languages]
+    if bad or not langs:
+        raise UsageError(
+            f"argument lang: unknown language {(bad or [''])[0]!r} for {site.key} "
+            f"(choose from {', '.join(site.languages)})"
+        )
+    out["langs"] = tuple(dict.fromkeys(langs))
+    for name in ("since", "until"):
+        value = kwargs.get(name)
+        try:
+            out[name] = parse_day(str(value)) if value not in (None, "") else None
+        except ValueError as exc:
+            raise UsageError(f"argument {name}: {exc}") from None
+    if out["until"] is not None and out["since"] is None:
+        raise UsageError("argument until: needs since (a window is since..until)")
+    if out["since"] is not None:
+        out["until"] = out["until"] or kyiv(utc_now()).date()
+        if out["since"] > out["until"]:
+            raise UsageError(f"argument since: {out['since']} is after until {out['until']}")
+    max_pages = kwargs.get("max_pages")
+    if max_pages not in (None, ""):
+        try:
+            out["max_pages"] = int(str(max_pages))
+            if out["max_pages"] < 1:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"argument max_pages: {max_pages!r} is not a positive whole number") from None
+    refresh = str(kwargs.get("refresh") or "0").lower()
+    if refresh not in {"0", "1", "true", "false", "yes", "no"}:
+        raise UsageError(f"argument refresh: {kwargs.get('refresh')!r} is not 0 or 1")
+    out["refresh"] = refresh in {"1", "true", "yes"}
+    return out
+
+
+class SiteSpider(scrapy.Spider):
+    """Crawl one site profile. Subclasses set ``site``; ``name`` follows it."""
+
+    site: ClassVar[Site]
+
+    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+        args = check_arguments(self.site, kwargs)
+        super().__init__(name or self.site.key)
+        self.site_key = self.site.key
+        self.langs: tuple[str, ...] = args["langs"]
+        self.since: date | None = args["since"]
+        self.until: date | None = args["until"]
+        self.refresh: bool = args["refresh"]
+        self._max_pages: int | None = args.get("max_pages")
+        self.allowed_domains = sorted(self.site.hosts)
+        self.seen_keys: set[str] = set()
+
+    @classmethod
+    def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:
+        check_arguments(cls.site, kwargs)
+
+    @property
+    def max_pages(self) -> int:
+        if self._max_pages:
+            return self._max_pages
+        return self.settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 5)
+
+    # --- discovery ------------------------------------------------------------------------------
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        site = self.site
+        for lang in self.langs:
+            prefix = site.languages[lang]
+            yield self._source(site.url(site.homepage.format(prefix=prefix)), "homepage", self.parse_listing)
+            for feed in site.feeds:
+                yield self._source(site.url(feed.format(prefix=prefix)), "feed", self.parse_feed)
+            for listing in site.listings:
+                url = site.url(listing.format(prefix=prefix))
+                yield self._source(url, "listing", self.parse_listing, listing=url, page=1)
+            if self.since and self.until:
+                day = self.until
+                while day >= self.since:
+                    for template in site.date_archives:
+                        path = template.format(prefix=prefix, ddmmyyyy=f"{day:%d%m%Y}")
+                        yield self._source(site.url(path), "date_archive", self.parse_listing)
+                    day -= timedelta(days=1)
+        for path in site.news_sitemaps:
+            yield self._source(site.url(path), "sitemap", self.parse_sitemap)
+        if self.since and site.sitemap_index:
+            yield self._source(site.url(site.sitemap_index), "sitemap", self.parse_sitemap)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.discovery_requests():
+            yield request
+
+    def _source(self, url: str, source: str, callback: Any, **meta: Any) -> scrapy.Request:
+        self.count(f"discovery/{source}/requests")
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.source_failed,
+            meta={"source": source, **meta},
+            priority=10,  # discovery first: it decides what is worth downloading
+        )
+
+    def source_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta.get("source", "unknown")
+        self.count(f"discovery/failed/{source}")
+        self.logger.warning("discovery source %s failed: %s (%s)", source, request.url, failure.getErrorMessage())
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.count("articles/failed")
+        self.logger.warning("article failed: %s (%s)", request.url, failure.getErrorMessage())
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.count(f"discovery/not_text/{response.meta.get('source')}")
+            return
+        links = [response.urljoin(href) for href in response.css("a::attr(href)").getall()]
+        newest_in_window = yield from self.follow_articles(links, response.meta["source"])
+        listing = response.meta.get("listing")
+        page = response.meta.get("page")
+        if listing and page and page < self.max_pages and (self.since is None or newest_in_window):
+            next_url = listing + self.site.listing_page_path.format(n=page + 1)
+            if any(link == next_url for link in links):
+                yield self._source(next_url, "listing", self.parse_listing, listing=listing, page=page + 1)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if not isinstance(response, TextResponse):
+            self.count("discovery/not_text/feed")
+            return
+        response.selector.remove_namespaces()
+        links = response.xpath("//item/link/text() | //item/guid/text() | //entry/link/@href").getall()
+        yield from self.follow_articles([response.urljoin(x.strip()) for x in links], "feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            try:
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE") or 0)
+            except (OSError, ValueError):
+                self.count("discovery/failed/sitemap_gzip")
+                return
+        try:
+            sitemap = Sitemap(body)
+        except Exception:  # lxml raises several kinds on garbage
+            self.count("discovery/failed/sitemap_parse")
+            return
+        if sitemap.type == "sitemapindex":
+            for entry in sitemap:
+                loc = entry.get("loc", "").strip()
+                if loc and self.wants_sitemap(loc):
+                    yield self._source(response.urljoin(loc), "sitemap", self.parse_sitemap)
+            return
+        links: list[str] = []
+        for entry in sitemap:
+            links.append(entry.get("loc", "").strip())
+            links.extend(alt for alt in entry.get("alternate", []) if alt)
+        yield from self.follow_articles([response.urljoin(x) for x in links if x], "sitemap")
+
+    def wants_sitemap(self, url: str) -> bool:
+        """A monthly sitemap is read only when its month meets the backfill window."""
+        pattern = self.site.monthly_sitemap
+        m = pattern.search(url) if pattern else None
+        if not m:
+            return True
+        if not (self.since and self.until):
+            return False
+        first = date(int(m.group(1)), int(m.group(2)), 1)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return first <= self.until and last >= self.since
+
+    def follow_articles(self, links: Iterable[str], source: str) -> Generator[scrapy.Request, None, bool]:
+        """Requests for the new articles among ``links``; returns whether any link lay in the window."""
+        in_window = False
+        for link in links:
+            ref = self.site.article_ref(link)
+            if ref is None or ref.lang not in self.langs:
+                continue
+            if not self.in_window(ref):
+                continue
+            in_window = True
+            if ref.key in self.seen_keys:
+                continue
+            self.seen_keys.add(ref.key)
+            self.count(f"discovery/{source}/articles")
+            yield scrapy.Request(
+                ref.url,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                meta={"ref": ref, "source": source},
+            )
+        return in_window
+
+    def in_window(self, ref: ArticleRef) -> bool:
+        if not (self.since and self.until) or ref.day is None:
+            return True
+        return self.since <= ref.day <= self.until
+
+    # --- articles -------------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        if not isinstance(response, TextResponse):
+            self.count("articles/not_text")
+            return
+        content_type = response.headers.get("Content-Type")
+        item = parse_page(
+            response.body,
+            response.url,
+            utc_now(),
+            content_type=content_type.decode("latin-1") if content_type else None,
+        )
+        ref: ArticleRef | None = response.meta.get("ref")
+        if ref is not None and item["key"] != ref.key:
+            # A redirect to another article (or off the article pattern) is that page's business.
+            self.count("articles/redirected_elsewhere")
+        for fallback in item["fallbacks"]:
+            self.count(f"fallback/{fallback}")
+        self.count(f"generation/{item.get('generation') or 'unknown'}")
+        self.count("articles/parsed")
+        yield item
+
+    def count(self, name: str, value: int = 1) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newscrawl/{name}", value)
