@@ -2,7 +2,8 @@
 
 - ``newscrawl extract FILE --url URL``: the record the pipelines would archive for one saved page;
 - ``newscrawl mirror serve DIR --port N``: serve a site mirror for offline crawls;
-- ``newscrawl fixtures rebuild|add``: golden test fixtures.
+- ``newscrawl fixtures rebuild|add``: golden test fixtures;
+- ``newscrawl archive stats|verify|export|reindex [DIR]``: the archive tools (``newscrawl.archive.cli``).
 """
 
 from __future__ import annotations
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hand-written", action="store_true", help="the page was written by hand, not saved")
     p.add_argument("--root", default="tests/fixtures/sites")
     p.set_defaults(handler=cmd_fixtures_add)
+    from newscrawl.archive.cli import add_archive_commands
+
+    add_archive_commands(sub)
     return parser
 
 

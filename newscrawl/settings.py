@@ -6,7 +6,9 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_MIRROR``: base URL of a local mirror to download from instead of the live site;
 - ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
-- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
+- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
+- ``NEWSCRAWL_RECHECK_HOURS``: archived articles are fetched again for this long after publication (48);
+- ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR", "")
 NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/newscrawl/newscrawl")
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_FLUSH_EVERY = 50
+NEWSCRAWL_RECHECK_HOURS = 48
+NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
 
 USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT}; news archiver for research)"
 
@@ -61,6 +65,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
+    "newscrawl.archive.report.RunReport": 110,  # after the archive closes its files
 }
 
 LOG_LEVEL = "INFO"

@@ -9,7 +9,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.archive.store import Archive, SiteLock
+from newscrawl.archive.index import SqliteIndex
+from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
 
@@ -38,6 +39,25 @@ def archive_for(crawler: Crawler) -> Archive:
     return archive
 
 
+def seen_index(crawler: Crawler) -> SqliteIndex | None:
+    """The index the spider consults to skip archived articles; None when the archive is switched off."""
+    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        return None
+    return archive_for(crawler).index
+
+
+def write_record(crawler: Crawler, record: dict[str, object]) -> None:
+    """Append a record; a write that fails (a full disk) stops the crawl with reason ``archive_error``."""
+    try:
+        archive_for(crawler).write(record)
+    except ArchiveError:
+        if crawler.engine is not None and crawler.engine.spider is not None:
+            from twisted.internet import defer
+
+            defer.ensureDeferred(crawler.engine.close_spider_async(reason="archive_error"))
+        raise
+
+
 class ArchiveExtension:
     """Takes the site's lock before the first request and closes the archive when the spider closes."""
 
@@ -45,9 +65,7 @@ class ArchiveExtension:
         self.crawler = crawler
         self.lock = SiteLock(output_dir(crawler), site_key(crawler))
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
-        archive = archive_for(crawler)
-        assert crawler.stats is not None
-        crawler.stats.set_value("newscrawl/archive/index_records_at_start", archive.index.count())
+        self.archive = archive_for(crawler)  # reconciled now, before the first request
         # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the
         # crawler's extension manager, and the bound method by us.
         self._on_close = self.spider_closed
@@ -65,6 +83,8 @@ class ArchiveExtension:
             if archive is not None:
                 archive.close()
                 assert self.crawler.stats is not None
-                self.crawler.stats.set_value("newscrawl/archive/files_written", [str(p) for p in archive.files_written])
+                self.crawler.stats.set_value(
+                    "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
+                )
         finally:
             self.lock.release()

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from newscrawl.archive.index import Entry, SqliteIndex
 from newscrawl.record import dumps
@@ -93,14 +93,27 @@ def entry_of(record: dict[str, Any], file: str) -> Entry:
 
 
 class SiteLock:
-    """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies."""
+    """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies.
+
+    Re-entrant within one process (``scrapy crawl`` takes it before the crawler starts and the archive
+    extension takes it again), since two ``flock`` calls on separate opens of one file would refuse each
+    other even in the same process.
+    """
+
+    _held: ClassVar[dict[str, tuple[IO[str], int]]] = {}
 
     def __init__(self, root: Path, site: str) -> None:
         self.path = root / STATE_DIR / f"{site}.lock"
-        self._fh: IO[str] | None = None
+        self._mine = False
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        name = str(self.path.resolve())
+        if name in self._held:
+            fh, count = self._held[name]
+            self._held[name] = (fh, count + 1)
+            self._mine = True
+            return
         fh = self.path.open("a+")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -108,32 +121,49 @@ class SiteLock:
             fh.seek(0)
             holder = fh.read().strip()
             fh.close()
-            raise ArchiveLocked(
-                f"another crawl of this site is writing {self.path.parent.parent}{f' ({holder})' if holder else ''}"
-            ) from None
+            raise ArchiveLocked(f"another crawl holds {self.path}{f' ({holder})' if holder else ''}") from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
         fh.flush()
-        self._fh = fh
+        self._held[name] = (fh, 1)
+        self._mine = True
 
     def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+        if not self._mine:
+            return
+        self._mine = False
+        name = str(self.path.resolve())
+        fh, count = self._held.pop(name)
+        if count > 1:
+            self._held[name] = (fh, count - 1)
+            return
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
 
-    def is_free(self) -> bool:
-        try:
-            self.acquire()
-        except ArchiveLocked:
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock (probed without writing anything)."""
+        if str(self.path.resolve()) in self._held or not self.path.exists():
             return False
+        with self.path.open("rb") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+    def __enter__(self) -> SiteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
         self.release()
-        return True
 
 
 @dataclass
 class RunFile:
+    name: str  # the final name relative to the archive root; the index only ever uses this one
     path: Path  # the .part path while open
     fd: int
     records: int = 0
@@ -157,41 +187,14 @@ class Archive:
 
     # --- start-up -------------------------------------------------------------------------------
     def reconcile(self) -> int:
-        """Finish what a killed run left: cut torn tails, index unindexed lines, publish ``.part`` files.
+        """Finish what a killed run of this site left: cut torn tails, index unindexed lines, publish files.
 
-        Only files the index lists as open are read, so this costs nothing on a healthy archive.
-        Returns the number of records indexed.
+        Only the files the index lists as open are read (from where the index stopped), so this costs
+        nothing on a healthy archive whatever its size. Returns the number of records indexed.
         """
         indexed = 0
-        for name in self.index.open_files():
-            path = self.root / name
-            state = self.index.file_state(name)
-            start = state[1] if state else 0
-            records = state[2] if state else 0
-            if not path.exists():
-                with self.index.transaction():
-                    self.index.set_file(name, "missing", start, records)
-                continue
-            entries: list[Entry] = []
-            end = start
-            for end, line in iter_lines(path, start):  # noqa: B007 - end is used after the loop
-                record = json.loads(line)
-                entries.append(entry_of(record, name))
-            with path.open("r+b") as fh:
-                fh.truncate(end)  # only the torn tail of an unfinished file is ever cut
-                fh.flush()
-                os.fsync(fh.fileno())
-            final = path.with_name(path.name.removesuffix(PART)) if path.name.endswith(PART) else path
-            if final != path:
-                os.replace(path, final)
-                _fsync_dir(final.parent)
-            with self.index.transaction():
-                self.index.put(entries)
-                self.index.set_file(name, "open", end, records + len(entries))
-                if final != path:
-                    self.index.rename_file(name, self.rel(final))
-                self.index.set_file(self.rel(final), "closed", end, records + len(entries))
-            indexed += len(entries)
+        for name in self.index.open_files(self.site):
+            indexed += finish_file(self.root, self.index, name)
         return indexed
 
     # --- writing ----------------------------------------------------------------------------------
@@ -202,12 +205,17 @@ class Archive:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
-        path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.jsonl{PART}"
+        final = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.jsonl"
+        name = self.rel(final)
         # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
         with self.index.transaction():
-            self.index.set_file(self.rel(path), "open", 0, 0)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
-        return RunFile(path=path, fd=fd)
+            self.index.set_file(name, "open", 0, 0)
+        path = final.with_name(final.name + PART)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+        return RunFile(name=name, path=path, fd=fd)
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one whole record; it is indexed at the next flush."""
@@ -225,7 +233,7 @@ class Archive:
             raise ArchiveError(f"cannot write {run.path}: {os.strerror(errno.ENOSPC)}")
         run.size += written
         run.records += 1
-        run.pending.append(entry_of(record, self.rel(run.path)))
+        run.pending.append(entry_of(record, run.name))
         if len(run.pending) >= self.flush_every:
             self.flush()
 
@@ -237,27 +245,81 @@ class Archive:
         os.fsync(run.fd)
         with self.index.transaction():
             self.index.put(run.pending)
-            self.index.set_file(self.rel(run.path), "open", run.size, run.records)
+            self.index.set_file(run.name, "open", run.size, run.records)
         run.pending.clear()
 
     def close(self) -> None:
         """Flush, publish the run file under its final name, release the index."""
         run = self.run
-        if run is not None:
-            self.flush()
-            os.close(run.fd)
-            final = run.path.with_name(run.path.name.removesuffix(PART))
-            os.replace(run.path, final)
-            _fsync_dir(final.parent)
-            with self.index.transaction():
-                self.index.rename_file(self.rel(run.path), self.rel(final))
-                self.index.set_file(self.rel(final), "closed", run.size, run.records)
-            self.files_written.append(final)
-            self.run = None
-        self.index.close()
+        try:
+            if run is not None:
+                self.flush()
+                os.close(run.fd)
+                final = self.root / run.name
+                os.replace(run.path, final)
+                fsync_dir(final.parent)
+                with self.index.transaction():
+                    self.index.set_file(run.name, "closed", run.size, run.records)
+                self.files_written.append(final)
+                self.run = None
+        finally:
+            self.index.close()
 
 
-def _fsync_dir(path: Path) -> None:
+def read_tail(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The whole, well-formed records of ``path`` from byte ``start``, and where they end.
+
+    Reading stops at the first line that is torn (no newline: a SIGKILL or a full disk mid-write) or is
+    not a record (zeros or garbage a power cut left after the last fsync); nothing after it was durable.
+    """
+    records: list[dict[str, Any]] = []
+    end = start
+    for offset, line in iter_lines(path, start):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            break
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("key", "content_hash")):
+            break
+        records.append(record)
+        end = offset
+    return records, end
+
+
+def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
+    """Index and publish one run file a killed run left open; returns the records newly indexed.
+
+    ``name`` is the file's final name (the index never names the ``.part``). Safe to repeat at any point:
+    the file is cut back only past what is whole; its rows go in while it is still marked open, then it
+    is renamed, then marked closed, so a kill between any two steps leaves work the next call finishes.
+    """
+    state = index.file_state(name)
+    start, records = (state[1], state[2]) if state else (0, 0)
+    final = root / name
+    part = final.with_name(final.name + PART)
+    path = part if part.exists() else final if final.exists() else None
+    if path is None:
+        with index.transaction():
+            index.set_file(name, "missing", start, records)
+        return 0
+    found, end = read_tail(path, start)
+    if path.stat().st_size != end:
+        with path.open("r+b") as fh:
+            fh.truncate(end)  # only the unfinished tail of a file that was never closed
+            os.fsync(fh.fileno())
+    if found:
+        with index.transaction():
+            index.put([entry_of(r, name) for r in found])
+            index.set_file(name, "open", end, records + len(found))
+    if path == part:
+        os.replace(part, final)
+        fsync_dir(final.parent)
+    with index.transaction():
+        index.set_file(name, "closed", end, records + len(found))
+    return len(found)
+
+
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError as ScrapyUsageError
 
 from newscrawl import exitcodes
-from newscrawl.archive.store import SiteLock
+from newscrawl.archive.store import ArchiveLocked, SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 
@@ -71,11 +71,20 @@ class Command(ScrapyCrawl):
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
         lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
-        if lock.path.parent.exists() and not lock.is_free():
+        if lock.held_elsewhere():
             return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
-        crawler = self.crawler_process.create_crawler(spidercls)
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
+        try:
+            # Held for the whole process (the archive extension re-enters it), so two runs that start
+            # together cannot both pass the check above.
+            lock.acquire()
+        except ArchiveLocked:
+            return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+        try:
+            crawler = self.crawler_process.create_crawler(spidercls)
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
 
     def _fail(self, code: int, message: str) -> None:
