@@ -35,6 +35,7 @@ def archive_for(crawler: Crawler) -> Archive:
             flush_every=crawler.settings.getint("NEWSCRAWL_FLUSH_EVERY", 50),
         )
         archive.reconcile()
+        archive.previous_run_complete = archive.begin_run()
         _ARCHIVES[crawler] = archive
     return archive
 
@@ -44,6 +45,13 @@ def seen_index(crawler: Crawler) -> SqliteIndex | None:
     if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
         return None
     return archive_for(crawler).index
+
+
+def previous_run_complete(crawler: Crawler) -> bool:
+    """Whether the site's previous run finished without losing articles (so traversal may stop early)."""
+    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        return False
+    return archive_for(crawler).previous_run_complete
 
 
 def write_record(crawler: Crawler, record: dict[str, object]) -> None:
@@ -66,6 +74,9 @@ class ArchiveExtension:
         self.lock = SiteLock(output_dir(crawler), site_key(crawler))
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
         self.archive = archive_for(crawler)  # reconciled now, before the first request
+        if not self.archive.previous_run_complete:
+            assert crawler.stats is not None
+            crawler.stats.set_value("newscrawl/archive/previous_run_incomplete", 1)
         # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the
         # crawler's extension manager, and the bound method by us.
         self._on_close = self.spider_closed
@@ -81,8 +92,9 @@ class ArchiveExtension:
         archive = _ARCHIVES.pop(self.crawler, None)
         try:
             if archive is not None:
-                archive.close()
                 assert self.crawler.stats is not None
+                lost = self.crawler.stats.get_value("newscrawl/articles/failed")
+                archive.close(complete=reason == "finished" and not lost)
                 self.crawler.stats.set_value(
                     "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
                 )

@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS files (
     records INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS files_open ON files(state) WHERE state = 'open';
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
 
@@ -140,6 +144,15 @@ class SqliteIndex:
         """``with index.transaction():`` groups writes into one durable commit."""
         self.db.execute("BEGIN IMMEDIATE")
         return _Commit(self.db)  # type: ignore[return-value]
+
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value)
+        )
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM articles")

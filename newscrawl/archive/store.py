@@ -181,6 +181,8 @@ class Archive:
         self.index = SqliteIndex(index_path(self.root))
         self.run: RunFile | None = None
         self.files_written: list[Path] = []
+        self.previous_run_complete = True
+        self._complete_mark = True
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -197,6 +199,22 @@ class Archive:
             indexed += finish_file(self.root, self.index, name)
         return indexed
 
+    def begin_run(self) -> bool:
+        """Whether the previous run of this site completed (read only: a run that archives nothing
+        leaves the index as it found it; the mark goes down when the first record is written).
+
+        Only after a complete run may an incremental crawl stop at archived articles: a run that was
+        killed or lost articles may have archived newer articles but not older ones.
+        """
+        self._complete_mark = self.index.meta(f"complete:{self.site}") != "0"
+        return self._complete_mark
+
+    def end_run(self, complete: bool) -> None:
+        if complete != self._complete_mark:
+            with self.index.transaction():
+                self.index.set_meta(f"complete:{self.site}", "1" if complete else "0")
+            self._complete_mark = complete
+
     # --- writing ----------------------------------------------------------------------------------
     def _open_run_file(self) -> RunFile:
         now = datetime.now(UTC)
@@ -210,6 +228,8 @@ class Archive:
         # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
         with self.index.transaction():
             self.index.set_file(name, "open", 0, 0)
+            self.index.set_meta(f"complete:{self.site}", "0")
+        self._complete_mark = False
         path = final.with_name(final.name + PART)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
@@ -248,8 +268,11 @@ class Archive:
             self.index.set_file(run.name, "open", run.size, run.records)
         run.pending.clear()
 
-    def close(self) -> None:
-        """Flush, publish the run file under its final name, release the index."""
+    def close(self, complete: bool = False) -> None:
+        """Flush, publish the run file under its final name, release the index.
+
+        ``complete``: the run finished and lost nothing (see :meth:`begin_run`).
+        """
         run = self.run
         try:
             if run is not None:
@@ -262,6 +285,7 @@ class Archive:
                     self.index.set_file(run.name, "closed", run.size, run.records)
                 self.files_written.append(final)
                 self.run = None
+            self.end_run(complete)
         finally:
             self.index.close()
 

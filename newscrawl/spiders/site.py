@@ -18,7 +18,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from newscrawl.archive.crawl import seen_index
+from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
 from newscrawl.dates import kyiv, parse_day, utc_now
 from newscrawl.errors import UsageError
@@ -270,8 +270,9 @@ class SiteSpider(scrapy.Spider):
 
     @property
     def stop_after_archived(self) -> int:
-        """Archived articles in a row that end an ordered source's traversal; 0 when everything is read."""
-        if self.refresh or self.since:
+        """Archived articles in a row that end an ordered source's traversal; 0 when everything is read:
+        in backfills, ``refresh=1`` runs, and after a run that was killed or lost articles."""
+        if self.refresh or self.since or not previous_run_complete(self.crawler):
             return 0
         return self.settings.getint("NEWSCRAWL_STOP_AFTER_ARCHIVED", 3)
 
