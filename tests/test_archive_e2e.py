@@ -12,6 +12,7 @@ import json
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl.mirror import make_handler
 from tests import archive_mirror
-from tests.conftest import read_archive, run_crawl
+from tests.conftest import ROOT, read_archive, run_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +76,6 @@ def crawl(mirror: str, out: Path, *args: str, settings: dict[str, str] | None = 
 
 
 def verify(out: Path) -> subprocess.CompletedProcess[str]:
-    from tests.conftest import ROOT
-
-    import sys
-
     return subprocess.run(
         [sys.executable, "-m", "newscrawl.cli", "archive", "verify", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
@@ -165,7 +162,7 @@ def test_sigkill_mid_crawl_then_rerun_completes_the_archive(tmp_path: Path, mirr
     assert report["counts"]["skipped_archived"] == written
     check = verify(out)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert f"verified 12 records in 2 files" in check.stderr
+    assert "verified 12 records in 2 files" in check.stderr
 
 
 def test_second_run_refuses_while_first_runs(tmp_path: Path, mirror_server: Callable[..., str]) -> None:
