@@ -223,7 +223,12 @@ class Archive:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
-        final = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.jsonl"
+        stem = f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+        final = folder / f"{stem}.jsonl"
+        k = 1
+        while final.exists() or final.with_name(final.name + PART).exists():  # a second archive in one process
+            k += 1
+            final = folder / f"{stem}-{k}.jsonl"
         name = self.rel(final)
         # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
         with self.index.transaction():
