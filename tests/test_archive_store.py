@@ -38,7 +38,7 @@ def killed_run(root: Path, records: list[dict], flush_every: int) -> Path:
 def index_entries(root: Path) -> dict[str, tuple[int, str]]:
     index = SqliteIndex(index_path(root))
     try:
-        return {k: (v, h) for k, h, v in index.keys()}
+        return {k: (v, h) for k, h, v in index.keys()}  # noqa: SIM118 - SqliteIndex.keys, not a dict
     finally:
         index.close()
 
