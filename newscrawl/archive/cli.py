@@ -54,7 +54,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if root is None:
         return exitcodes.USAGE
     started = time.perf_counter()
-    verdict = verify(root)
+    verdict = verify(root, jobs=args.jobs)
     elapsed = time.perf_counter() - started
     for line in verdict.examples:
         print(line)
@@ -124,6 +124,7 @@ def add_archive_commands(sub: Any) -> None:
 
     p = archive.add_parser("verify", help="check schema, duplicates, torn lines and the index; non-zero on a problem")
     p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per CPU)")
     p.set_defaults(handler=cmd_verify)
 
     p = archive.add_parser("export", help="one record per article as JSONL, or Parquet for *.parquet")

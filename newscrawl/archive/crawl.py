@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import weakref
 from pathlib import Path
 
@@ -73,9 +74,11 @@ class ArchiveExtension:
         self.crawler = crawler
         self.lock = SiteLock(output_dir(crawler), site_key(crawler))
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
+        started = time.perf_counter()
         self.archive = archive_for(crawler)  # reconciled now, before the first request
+        assert crawler.stats is not None
+        crawler.stats.set_value("newscrawl/archive/open_ms", round((time.perf_counter() - started) * 1000, 2))
         if not self.archive.previous_run_complete:
-            assert crawler.stats is not None
             crawler.stats.set_value("newscrawl/archive/previous_run_incomplete", 1)
         # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the
         # crawler's extension manager, and the bound method by us.

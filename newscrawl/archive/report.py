@@ -137,6 +137,7 @@ class RunReport:
                 "refresh": bool(getattr(spider, "refresh", False)),
             },
             "counts": run,
+            "archive_open_ms": stats.get("newscrawl/archive/open_ms"),
             "files": files,
         }
 

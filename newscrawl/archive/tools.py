@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -152,27 +153,23 @@ class Verdict:
         return not self.problems
 
 
-def verify(root: Path) -> Verdict:
+def verify(root: Path, jobs: int | None = None) -> Verdict:
     """Check schema, content hashes, torn lines, duplicates (one key and version twice) and the index.
 
-    Memory holds 8 bytes of hash per record for the duplicate check (a suspected duplicate is confirmed
-    exactly by a second pass over the few suspects), and the index is queried per record.
+    Files are checked in ``jobs`` worker processes (default: one per CPU), each looking records up in
+    the index in batches. Memory holds 8 bytes of hash per record for the duplicate check; a suspected
+    duplicate is confirmed exactly by a second pass that only runs when there are suspects.
     """
     verdict = Verdict()
-    check = record_check()
     if not index_path(root).exists():
         verdict.problem("index", f"no index at {index_path(root)} (run: newscrawl archive reindex)")
         return verdict
     index = SqliteIndex(index_path(root))
     try:
-        _verify_files(root, index, verdict, check)
+        indexed_files = index.files()
+        indexed = index.count()
     finally:
         index.close()
-    return verdict
-
-
-def _verify_files(root: Path, index: SqliteIndex, verdict: Verdict, check: Any) -> None:
-    indexed_files = index.files()
     running = {site for site in sites_in(root) if not _is_free(root, site)}
     for part in part_files(root):
         site = part.relative_to(root).parts[0]
@@ -183,61 +180,141 @@ def _verify_files(root: Path, index: SqliteIndex, verdict: Verdict, check: Any) 
             verdict.problem("unfinished", f"{name}: the index still has it open")
         if state == "closed" and not (root / name).exists():
             verdict.problem("index", f"{name}: in the index but not on disk")
+
+    names = [p.relative_to(root).as_posix() for p in archive_files(root)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
+    if jobs == 1:
+        results: Iterator[FileResult] = map(_check_file, [(root, n) for n in names])
+        pool = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_check_file, [(root, n) for n in names])
     seen: set[int] = set()
     suspects: set[int] = set()
-    current = 0  # records that are the version the index holds: must equal the indexed articles
-    lookup = index.db.execute
-    query = "SELECT version, content_hash, file FROM articles WHERE key = ?"
-    for path in archive_files(root):
-        name = path.relative_to(root).as_posix()
-        verdict.files += 1
-        count = 0
-        size = 0
-        with path.open("rb") as fh:
-            for lineno, line in enumerate(fh, 1):
-                size += len(line)
-                where = f"{name}:{lineno}"
-                if not line.endswith(b"\n"):
-                    verdict.problem("torn", f"{where}: last line has no newline")
-                    break
-                try:
-                    record = json.loads(line)
-                except ValueError as exc:
-                    verdict.problem("torn", f"{where}: not JSON ({exc})")
-                    continue
-                count += 1
-                error = check(record)
-                if error:
-                    verdict.problem("schema", f"{where}: {error}")
-                    continue
-                key, version, digest = record["key"], record["version"], record["content_hash"]
-                if content_hash(record["title"], record["text"]) != digest:
-                    verdict.problem("hash", f"{where}: content_hash does not match title and text")
-                h = hash((key, version))
+    current = 0
+    try:
+        for result in results:
+            verdict.files += 1
+            verdict.records += result.count
+            current += result.current
+            for kind, message in result.problems:
+                verdict.problem(kind, message)
+            for (h,) in struct.iter_unpack("<Q", result.digests):
                 if h in seen:
                     suspects.add(h)
-                seen.add(h)
-                row = lookup(query, (key,)).fetchone()
-                if row is None:
-                    verdict.problem("index", f"{where}: {key} is not in the index")
-                elif version > row[0]:
-                    verdict.problem("index", f"{where}: {key} version {version} is newer than the index's {row[0]}")
-                elif version == row[0]:
-                    if row[1] != digest or row[2] != name:
-                        verdict.problem("index", f"{where}: {key} v{version} differs from the index ({row[2]})")
-                    else:
-                        current += 1
-        verdict.records += count
-        known = indexed_files.get(name)
-        if known is None:
-            verdict.problem("index", f"{name}: not in the index")
-        elif known[0] == "closed" and (known[1], known[2]) != (size, count):
-            verdict.problem("index", f"{name}: index says {known[2]} records/{known[1]} bytes, file has {count}/{size}")
+                else:
+                    seen.add(h)
+            known = indexed_files.get(result.name)
+            if known is None:
+                verdict.problem("index", f"{result.name}: not in the index")
+            elif known[0] == "closed" and (known[1], known[2]) != (result.size, result.count):
+                verdict.problem(
+                    "index",
+                    f"{result.name}: index says {known[2]} records/{known[1]} bytes, "
+                    f"file has {result.count}/{result.size}",
+                )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        _close_worker_index()  # never carry an open SQLite connection into a later fork
     if suspects:
         _confirm_duplicates(root, suspects, verdict)
-    indexed = index.count()
     if current != indexed and not running:
         verdict.problem("index", f"the index holds {indexed} articles, the files hold {current} of their versions")
+    return verdict
+
+
+@dataclass
+class FileResult:
+    name: str
+    count: int = 0  # records (whole JSON lines)
+    size: int = 0  # bytes read
+    current: int = 0  # records that are the version the index holds
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    digests: bytes = b""  # 8 bytes per (key, version), for the duplicate check
+
+
+def _pair_digest(key: str, version: object) -> bytes:
+    return hashlib.blake2b(f"{key}\x00{version}".encode(), digest_size=8).digest()
+
+
+_BATCH = 500
+_worker_index: SqliteIndex | None = None
+
+
+def _close_worker_index() -> None:
+    global _worker_index
+    if _worker_index is not None:
+        _worker_index.close()
+        _worker_index = None
+
+
+def _check_file(job: tuple[Path, str]) -> FileResult:
+    """Every check of one file that needs no other file (the duplicate check is merged by the caller)."""
+    global _worker_index
+    root, name = job
+    if _worker_index is None or _worker_index.path != index_path(root):
+        _worker_index = SqliteIndex(index_path(root))
+    index = _worker_index
+    check = record_check()
+    result = FileResult(name)
+    digests = bytearray()
+    batch: list[tuple[str, int, str, str]] = []
+
+    def against_index() -> None:
+        keys = list({k for k, _, _, _ in batch})
+        marks = ",".join("?" * len(keys))
+        rows = {
+            r[0]: r[1:]
+            for r in index.db.execute(
+                f"SELECT key, version, content_hash, file FROM articles WHERE key IN ({marks})", keys
+            )
+        }
+        for key, version, digest, where in batch:
+            row = rows.get(key)
+            if row is None:
+                result.problems.append(("index", f"{where}: {key} is not in the index"))
+            elif version > row[0]:
+                message = f"{where}: {key} version {version} is newer than the index's {row[0]}"
+                result.problems.append(("index", message))
+            elif version == row[0]:
+                if row[1] != digest or row[2] != name:
+                    result.problems.append(("index", f"{where}: {key} v{version} differs from the index ({row[2]})"))
+                else:
+                    result.current += 1
+        batch.clear()
+
+    with (root / name).open("rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            result.size += len(line)
+            where = f"{name}:{lineno}"
+            if not line.endswith(b"\n"):
+                result.problems.append(("torn", f"{where}: last line has no newline"))
+                break
+            try:
+                record = json.loads(line.decode("utf-8"))  # str: skips json's own encoding detection
+            except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+                result.problems.append(("torn", f"{where}: not JSON ({exc})"))
+                continue
+            result.count += 1
+            error = check(record)
+            if error:
+                result.problems.append(("schema", f"{where}: {error}"))
+                continue
+            key, version, digest = record["key"], record["version"], record["content_hash"]
+            if content_hash(record["title"], record["text"]) != digest:
+                result.problems.append(("hash", f"{where}: content_hash does not match title and text"))
+            digests += _pair_digest(key, version)
+            batch.append((key, version, digest, where))
+            if len(batch) >= _BATCH:
+                against_index()
+    if batch:
+        against_index()
+    result.digests = bytes(digests)
+    return result
 
 
 def _confirm_duplicates(root: Path, suspects: set[int], verdict: Verdict) -> None:
@@ -249,7 +326,7 @@ def _confirm_duplicates(root: Path, suspects: set[int], verdict: Verdict) -> Non
                 pair = (record["key"], record["version"])
             except (ValueError, KeyError, TypeError):
                 continue
-            if hash(pair) in suspects:
+            if struct.unpack("<Q", _pair_digest(*pair))[0] in suspects:
                 places.setdefault(pair, []).append(f"{path.relative_to(root).as_posix()}:{lineno}")
     for (key, version), where in places.items():
         if len(where) > 1:
