@@ -332,10 +332,10 @@ def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
             index.set_file(name, "missing", start, records)
         return 0
     found, end = read_tail(path, start)
-    if path.stat().st_size != end:
-        with path.open("r+b") as fh:
+    with path.open("r+b") as fh:
+        if path.stat().st_size != end:
             fh.truncate(end)  # only the unfinished tail of a file that was never closed
-            os.fsync(fh.fileno())
+        os.fsync(fh.fileno())  # the killed run's last records may be in the page cache only
     if found:
         with index.transaction():
             index.put([entry_of(r, name) for r in found])
