@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from newscrawl import exitcodes
 from newscrawl.mirror import make_handler
 from tests import archive_mirror
 from tests.conftest import ROOT, read_archive, run_crawl
+from tests.mirror_eurointegration import build_mirror
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +72,9 @@ def mirror_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
 
 
 def crawl(mirror: str, out: Path, *args: str, settings: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = run_crawl("eurointegration", "lang=uk", *args, mirror=mirror, output=out, settings=settings, timeout=120)
+    """A crawl of the uk articles unless ``args`` name the languages."""
+    langs = () if any(a.startswith(("lang=", "since=")) for a in args) else ("lang=uk",)
+    result = run_crawl("eurointegration", *langs, *args, mirror=mirror, output=out, settings=settings, timeout=180)
     assert isinstance(result, subprocess.CompletedProcess)
     return result
 
@@ -128,14 +132,15 @@ def test_first_run_then_incremental_run(tmp_path: Path, mirror_server: Callable[
 
 
 def test_sigkill_mid_crawl_then_rerun_completes_the_archive(tmp_path: Path, mirror_server: Callable[..., str]) -> None:
-    articles = archive_mirror.build(tmp_path / "mirror", 12)
-    mirror = mirror_server(tmp_path / "mirror", 0.3)
+    expected = build_mirror(tmp_path / "mirror")  # the whole hand-written site: 35 articles, uk/ru/en
     out = tmp_path / "out"
+    window = ("since=2016-12-01", "until=2025-12-31")  # reaches every article, as the site's e2e test does
 
-    proc = run_crawl("eurointegration", "lang=uk", mirror=mirror, output=out, settings=SLOW, wait=False)
+    slow = mirror_server(tmp_path / "mirror", 0.2)
+    proc = run_crawl("eurointegration", *window, mirror=slow, output=out, settings=SLOW, wait=False)
     assert isinstance(proc, subprocess.Popen)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while part_lines(out) < 3:  # three records written, two of them indexed (flush every 2)
             assert proc.poll() is None, "the crawl ended before it could be killed"
             assert time.monotonic() < deadline, "no records written in time"
@@ -148,21 +153,26 @@ def test_sigkill_mid_crawl_then_rerun_completes_the_archive(tmp_path: Path, mirr
             proc.wait(timeout=30)
         proc.communicate(timeout=30)
     written = part_lines(out)
-    assert 3 <= written < 12
+    assert 3 <= written < len(expected)
     assert list(out.rglob("*.jsonl")) == []  # nothing published yet: the run file is still a .part
 
-    rerun = crawl(mirror, out)
+    # The same command again, as cron would: it finishes the killed run's file, skips what it archived
+    # and archives the rest.
+    rerun = crawl(mirror_server(tmp_path / "mirror"), out, *window)
     assert rerun.returncode == exitcodes.OK, rerun.stderr[-3000:]
     assert list(out.rglob("*.part")) == []
+    report = manifests(out)[-1]["counts"]
+    assert (report["skipped_archived"], report["new"]) == (written, len(expected) - written)
     records = read_archive(out)
-    assert sorted(r["key"] for r in records) == sorted(a.key for a in articles)  # each exactly once
-    assert {r["version"] for r in records} == {1}
-    report = manifests(out)[-1]
-    assert report["counts"]["new"] == 12 - written
-    assert report["counts"]["skipped_archived"] == written
+    assert Counter(r["url"] for r in records).most_common(1)[0][1] == 1  # each article exactly once
+    assert sorted(r["url"] for r in records) == sorted(e["url"] for e in expected)
+    by_url = {r["url"]: r for r in records}
+    for e in expected:
+        assert (by_url[e["url"]]["title"], by_url[e["url"]]["text"]) == (e["title"], e["text"])
+        assert by_url[e["url"]]["version"] == 1
     check = verify(out)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "verified 12 records in 2 files" in check.stderr
+    assert f"verified {len(expected)} records in 2 files" in check.stderr
 
 
 def test_second_run_refuses_while_first_runs(tmp_path: Path, mirror_server: Callable[..., str]) -> None:
