@@ -25,7 +25,7 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl.mirror import make_handler
 from tests import archive_mirror
-from tests.conftest import ROOT, read_archive, run_crawl
+from tests.conftest import ROOT, Mirror, read_archive, run_crawl
 from tests.mirror_eurointegration import build_mirror
 
 pytestmark = pytest.mark.e2e
@@ -270,3 +270,30 @@ def test_mirror_down_exits_no_articles_and_leaves_archive_untouched(
     assert report["exit_meaning"] == "no articles"
     assert report["counts"]["failed_requests"] == {"feed": 2, "homepage": 1, "listing": 2, "sitemap": 1}
     assert report["files"] == []
+
+
+def test_everyday_runs_stop_at_archived_articles_on_the_whole_site(
+    tmp_path: Path, serve_mirror: Callable[[Path], Mirror]
+) -> None:
+    build_mirror(tmp_path / "mirror")
+    mirror = serve_mirror(tmp_path / "mirror")
+    out = tmp_path / "out"
+    pager = "/www.eurointegration.com.ua/news/page_2/"
+
+    first = crawl(mirror.url, out, "lang=uk,ru,en")
+    assert first.returncode == exitcodes.OK, first.stderr[-3000:]
+    first_requests = mirror.requested()
+    assert pager in first_requests  # an empty archive: the listing is followed to its next page
+    archived = len(read_archive(out))
+    assert manifests(out)[-1]["counts"]["new"] == archived > 0
+
+    second = crawl(mirror.url, out, "lang=uk,ru,en")
+    assert second.returncode == exitcodes.OK, second.stderr[-3000:]
+    requested = mirror.requested()[len(first_requests):]
+    articles = [p for p in requested if p.rstrip("/").rsplit("/", 1)[-1].isdigit()]
+    assert articles == []  # everything found is archived and older than the re-check window
+    assert pager not in requested  # the first listing page reached archived articles: no next page
+    report = manifests(out)[-1]
+    assert (report["counts"]["new"], report["counts"]["parsed"], report["exit_code"]) == (0, 0, exitcodes.OK)
+    assert report["counts"]["skipped_archived"] > 0
+    assert len(read_archive(out)) == archived

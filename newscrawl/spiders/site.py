@@ -102,6 +102,7 @@ class SiteSpider(scrapy.Spider):
         self._max_pages: int | None = args.get("max_pages")
         self.allowed_domains = sorted(self.site.hosts)
         self.seen_keys: set[str] = set()
+        self.skipped_keys: set[str] = set()  # the seen keys that were skipped as archived
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:
@@ -254,6 +255,7 @@ class SiteSpider(scrapy.Spider):
         index = seen_index(self.crawler)
         now = utc_now()
         window = timedelta(hours=self.settings.getfloat("NEWSCRAWL_RECHECK_HOURS", 48))
+        on_page: set[str] = set()
         for link in links:
             ref = self.site.article_ref(link)
             if ref is None or ref.lang not in self.langs:
@@ -261,29 +263,35 @@ class SiteSpider(scrapy.Spider):
             if not self.in_window(ref):
                 continue
             in_window = True
+            if ref.key in on_page:  # the same article linked twice on one page (picture and headline)
+                continue
+            on_page.add(ref.key)
             if ref.key in self.seen_keys:
-                continue
-            self.seen_keys.add(ref.key)
-            decision = decide(index.get(ref.key) if index else None, ref.day, now, window, self.refresh)
-            if decision is Decision.SKIP:
-                self.count("articles/skipped_archived")
-                in_a_row += 1
-                if stop_after and in_a_row == stop_after:
-                    self.count(f"discovery/{source}/stopped_at_archived")
-                    reached = True
-                    if source == "feed":
-                        break
-                continue
-            in_a_row = 0
-            if decision is Decision.RECHECK:
-                self.count("articles/rechecked")
-            self.count(f"discovery/{source}/articles")
-            yield scrapy.Request(
-                ref.url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                meta={"ref": ref, "source": source},
-            )
+                # Found before through another source: it still tells whether this one reached the archive.
+                archived = ref.key in self.skipped_keys
+            else:
+                self.seen_keys.add(ref.key)
+                decision = decide(index.get(ref.key) if index else None, ref.day, now, window, self.refresh)
+                archived = decision is Decision.SKIP
+                if archived:
+                    self.skipped_keys.add(ref.key)
+                    self.count("articles/skipped_archived")
+                else:
+                    if decision is Decision.RECHECK:
+                        self.count("articles/rechecked")
+                    self.count(f"discovery/{source}/articles")
+                    yield scrapy.Request(
+                        ref.url,
+                        callback=self.parse_article,
+                        errback=self.article_failed,
+                        meta={"ref": ref, "source": source},
+                    )
+            in_a_row = in_a_row + 1 if archived else 0
+            if stop_after and in_a_row == stop_after:
+                self.count(f"discovery/{source}/stopped_at_archived")
+                reached = True
+                if source == "feed":
+                    break
         return Followed(in_window, reached)
 
     @property
