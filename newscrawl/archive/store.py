@@ -295,23 +295,28 @@ class Archive:
             self.index.close()
 
 
-def read_tail(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
-    """The whole, well-formed records of ``path`` from byte ``start``, and where they end.
+def iter_records(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(offset after the line, record) for the whole, well-formed records of ``path`` from byte ``start``.
 
     Reading stops at the first line that is torn (no newline: a SIGKILL or a full disk mid-write) or is
     not a record (zeros or garbage a power cut left after the last fsync); nothing after it was durable.
     """
-    records: list[dict[str, Any]] = []
-    end = start
     for offset, line in iter_lines(path, start):
         try:
             record = json.loads(line)
         except ValueError:
-            break
+            return
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("key", "content_hash")):
-            break
+            return
+        yield offset, record
+
+
+def read_tail(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The records of ``path`` from byte ``start`` (see :func:`iter_records`), and where they end."""
+    records: list[dict[str, Any]] = []
+    end = start
+    for end, record in iter_records(path, start):  # noqa: B007 - end is used after the loop
         records.append(record)
-        end = offset
     return records, end
 
 

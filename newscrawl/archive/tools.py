@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.archive.check import record_check
-from newscrawl.archive.index import SqliteIndex
+from newscrawl.archive.index import Entry, SqliteIndex
 from newscrawl.archive.store import (
     PART,
     STATE_DIR,
@@ -29,7 +29,7 @@ from newscrawl.archive.store import (
     finish_file,
     index_path,
     iter_lines,
-    read_tail,
+    iter_records,
 )
 from newscrawl.record import content_hash
 
@@ -77,14 +77,22 @@ def reindex(root: Path) -> tuple[int, int]:
                 index.set_file(name, "open", 0, 0)
             finish_file(root, index, name)
         records = 0
+        index.db.execute("PRAGMA cache_size = -65536")  # 64 MB: a million random-key inserts stay in memory
         with index.transaction():
             index.clear()
             for path in archive_files(root):
                 name = path.relative_to(root).as_posix()
-                found, end = read_tail(path, 0)
-                index.put(entry_of(r, name) for r in found)
-                index.set_file(name, "closed", end, len(found))
-                records += len(found)
+                batch: list[Entry] = []
+                count = end = 0
+                for end, record in iter_records(path):  # noqa: B007 - end is used after the loop
+                    batch.append(entry_of(record, name))
+                    count += 1
+                    if len(batch) >= 5000:
+                        index.put(batch)
+                        batch.clear()
+                index.put(batch)
+                index.set_file(name, "closed", end, count)
+                records += count
         return records, index.count()
 
 
@@ -357,37 +365,64 @@ class Filters:
         return True
 
 
-def latest_records(root: Path, filters: Filters, all_versions: bool = False) -> Iterator[dict[str, Any]]:
-    """Records of the closed files, one per article (its latest version) unless ``all_versions``.
+def latest_records(
+    root: Path, filters: Filters, all_versions: bool = False
+) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """(record, its JSONL line) for the records of the closed files, one per article (its latest version)
+    unless ``all_versions``.
 
-    The latest version is the one the index holds, looked up per record; for the few articles whose
+    The latest version is the one the index holds, looked up in batches; for the few articles whose
     latest version sits in a file a crawl is still writing, the latest closed version is kept instead.
     """
     index = SqliteIndex(index_path(root))
     try:
         closed = {name for name, (state, _, _) in index.files().items() if state == "closed"}
-        lookup = index.db.execute
-        query = "SELECT version, file FROM articles WHERE key = ?"
-        pending: dict[str, dict[str, Any]] = {}
+        pending: dict[str, tuple[dict[str, Any], bytes]] = {}
         for path in archive_files(root):
             name = path.relative_to(root).as_posix()
+            batch: list[tuple[dict[str, Any], bytes]] = []
             for _, line in iter_lines(path):
-                record = json.loads(line)
+                record = json.loads(line.decode("utf-8"))
                 if not filters.keep(record):
                     continue
                 if all_versions:
-                    yield record
+                    yield record, line
                     continue
-                row = lookup(query, (record["key"],)).fetchone()
-                if row is not None and row[0] == record["version"] and row[1] == name:
-                    yield record
-                elif row is not None and row[1] not in closed and row[0] > record["version"]:
-                    best = pending.get(record["key"])
-                    if best is None or best["version"] < record["version"]:
-                        pending[record["key"]] = record
+                batch.append((record, line))
+                if len(batch) >= _BATCH:
+                    yield from _latest_of(index, batch, name, closed, pending)
+            yield from _latest_of(index, batch, name, closed, pending)
         yield from pending.values()
     finally:
         index.close()
+
+
+def _latest_of(
+    index: SqliteIndex,
+    batch: list[tuple[dict[str, Any], bytes]],
+    name: str,
+    closed: set[str],
+    pending: dict[str, tuple[dict[str, Any], bytes]],
+) -> Iterator[tuple[dict[str, Any], bytes]]:
+    if not batch:
+        return
+    keys = list({record["key"] for record, _ in batch})
+    marks = ",".join("?" * len(keys))
+    rows = {
+        r[0]: (r[1], r[2])
+        for r in index.db.execute(f"SELECT key, version, file FROM articles WHERE key IN ({marks})", keys)
+    }
+    for record, line in batch:
+        row = rows.get(record["key"])
+        if row is None:
+            continue
+        if row == (record["version"], name):
+            yield record, line
+        elif row[1] not in closed and row[0] > record["version"]:
+            best = pending.get(record["key"])
+            if best is None or best[0]["version"] < record["version"]:
+                pending[record["key"]] = (record, line)
+    batch.clear()
 
 
 PARQUET_COLUMNS = (
@@ -414,7 +449,7 @@ PARQUET_COLUMNS = (
 )
 
 
-def export(records: Iterator[dict[str, Any]], out: Path) -> int:
+def export(records: Iterator[tuple[dict[str, Any], bytes]], out: Path) -> int:
     """Write records to ``out`` (JSONL, or Parquet for ``*.parquet``) via a temporary file; returns the count."""
     tmp = out.with_name(f".{out.name}.tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -427,18 +462,16 @@ def export(records: Iterator[dict[str, Any]], out: Path) -> int:
     return count
 
 
-def _write_jsonl(records: Iterator[dict[str, Any]], path: Path) -> int:
-    from newscrawl.record import dumps
-
+def _write_jsonl(records: Iterator[tuple[dict[str, Any], bytes]], path: Path) -> int:
     count = 0
     with path.open("wb") as fh:
-        for record in records:
-            fh.write(dumps(record))
+        for _, line in records:
+            fh.write(line)  # the archived line as it is: records are never re-encoded
             count += 1
     return count
 
 
-def _write_parquet(records: Iterator[dict[str, Any]], path: Path) -> int:
+def _write_parquet(records: Iterator[tuple[dict[str, Any], bytes]], path: Path) -> int:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -454,7 +487,7 @@ def _write_parquet(records: Iterator[dict[str, Any]], path: Path) -> int:
     count = 0
     batch: list[dict[str, Any]] = []
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for record in records:
+        for record, _ in records:
             batch.append({**record, "alternates": list(record["alternates"].items())})
             if len(batch) >= 10_000:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
