@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from newscrawl.dates import parse_display_date, parse_iso
 from newscrawl.sites.base import (
@@ -211,9 +212,7 @@ class UPGroupParser(Parser):
             for css in self.remove:
                 for junk in body.css(css):
                     junk.drop()
-            # trafilatura drops the centred ``<h2>`` sub-headings of a bare ``<div>`` fragment (seen on the
-            # pravda long read) but keeps them inside an article document, so the body goes in one.
-            out.body_html = f"<html><body><article>{body.get()}</article></body></html>"
+            out.body_html = body.get()
         return out
 
     @staticmethod
@@ -226,6 +225,7 @@ class UPGroupParser(Parser):
 
 # The language menu's labels (``a.lang_menu_item``): epravda links its Russian version only from there.
 MENU_LANGUAGES = {"укр": "uk", "рос": "ru", "рус": "ru", "eng": "en"}
+_ENDS_IN_ID = re.compile(r"(?:^|[/-])\d{5,}/?$")
 
 
 def menu_alternates(page: Page) -> dict[str, str]:
@@ -235,7 +235,9 @@ def menu_alternates(page: Page) -> dict[str, str]:
         label = clean_inline(" ".join(link.css("::text").getall())).lower()
         lang = MENU_LANGUAGES.get(label)
         href = link.attrib.get("href")
-        if lang and href and lang not in out:
+        # Without a translation the menu links the language's homepage: only article URLs (ending in
+        # the id) are alternates.
+        if lang and href and lang not in out and _ENDS_IN_ID.search(urlsplit(href).path):
             out[lang] = normalize_url(href, keep_query=False)
     return out
 
