@@ -21,6 +21,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.store import SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
+from newscrawl.quality import parse_overrides
 
 
 def check_settings(settings: Any) -> None:
@@ -38,6 +39,7 @@ def check_settings(settings: Any) -> None:
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
+    parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
 
 
 def exit_code(crawler: Crawler) -> int:

@@ -119,7 +119,8 @@ class Site:
         if host_of(url) not in self.hosts:
             return None
         path = urlsplit(url.strip()).path
-        shapes = ((self.article_path, self.canonical_template), *((s.pattern, s.canonical) for s in self.article_shapes))
+        shapes = [(self.article_path, self.canonical_template)]
+        shapes += [(shape.pattern, shape.canonical) for shape in self.article_shapes]
         for pattern, template in shapes:
             m = pattern.match(path)
             if m:

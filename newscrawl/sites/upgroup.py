@@ -34,7 +34,6 @@ from newscrawl.sites.base import (
 )
 from newscrawl.urls import normalize_url
 
-
 # Monthly sitemaps of the group: ``/sitemap/sitemap-2025-12.xml.gz`` (groups: year, month).
 FAMILY_MONTHLY_SITEMAP = re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$")
 
