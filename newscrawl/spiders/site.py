@@ -22,6 +22,7 @@ from newscrawl.dates import kyiv, parse_day, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
 from newscrawl.sites.base import ArticleRef, Site
+from newscrawl.urls import host_of
 
 ARGUMENTS = {
     "lang": "comma-separated languages to crawl (default: all the site has)",
@@ -213,7 +214,10 @@ class SiteSpider(scrapy.Spider):
         yield from self.follow_articles([response.urljoin(x) for x in links if x], "sitemap")
 
     def wants_sitemap(self, url: str) -> bool:
-        """A monthly sitemap is read only when its month meets the backfill window."""
+        """A monthly sitemap is read only when its month meets the backfill window; only the site's own hosts."""
+        if host_of(url) not in self.site.hosts:  # a sister site's sitemap (life.pravda.com.ua passes Offsite)
+            self.count("discovery/offsite/sitemap")
+            return False
         pattern = self.site.monthly_sitemap
         m = pattern.search(url) if pattern else None
         if not m:
