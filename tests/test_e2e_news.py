@@ -4,6 +4,7 @@ robots.txt; then the sitemap watermark lets later runs skip the sitemaps that di
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -195,8 +196,14 @@ def test_news_spider_feeds_robots_sitemaps_since_and_watermark(
     assert stats["newscrawl/sitemap/before_since"] == 1
     # the index's child on cdn.example.net and the sitemap entry on other.example.com
     assert stats["newscrawl/discovery/offsite/sitemap"] == 2
-    marks = (out / ".newscrawl" / "news_example_org.sitemaps.json").read_text("utf-8")
-    assert '"https://news.example.org/maps/posts-2026-01.xml": "2026-01-20T12:00:00+02:00"' in marks
+    marks = json.loads((out / ".newscrawl" / "news_example_org.sitemaps.json").read_text("utf-8"))
+    assert marks[f"{BASE}/maps/posts-2026-01.xml"] == {
+        "lastmod": "2026-01-20T12:00:00+02:00",
+        "since": "2025-12-05",
+        "until": None,
+        "langs": ["*"],
+    }
+    assert sorted(marks) == [f"{BASE}/maps/{name}" for name in ("news.xml", "posts-2025-12.xml.gz", "posts-2026-01.xml")]
 
     # Nothing changed: the index is read, no child sitemap is downloaded again.
     before = len(requested)

@@ -77,6 +77,26 @@ def test_pravda_crawl_from_real_sitemaps(tmp_path: Path, serve_mirror: Callable[
     assert stats["newscrawl/quality/pravda/fell"] == []
     assert stats["newscrawl/quality/pravda/body_share"] == 1.0
     assert stats["newscrawl/quality/pravda/whole_page_share"] == 0.0
+    # a page given up as a challenge keeps the sitemap watermarks where they were: the next run retries it
+    assert "newscrawl/sitemap/watermarks_moved" not in stats
+    assert not (out / ".newscrawl" / "pravda.sitemaps.json").exists()
+
+    # The challenge has passed: the next run archives that article, and only that one, and sets the marks.
+    current = build_mirror(tmp_path / "again")
+    page = next(p for p in (tmp_path / "again").rglob("index.html") if "/eng/news/2025/12/01/8009698/" in str(p))
+    (root / page.relative_to(tmp_path / "again")).write_bytes(page.read_bytes())
+    second = crawl(mirror, out)
+    assert second.returncode == exitcodes.OK, second.stderr[-3000:]
+    assert sorted(r["key"] for r in read_archive(out)) == sorted(e["key"] for e in current)
+    assert len(read_archive(out)) == 24
+    assert stats_of(second.stderr)["newscrawl/sitemap/watermarks_moved"] == 1
+
+    # Nothing changed since: the monthly sitemap is read, no article in it is requested again.
+    before = len(mirror.requested())
+    third = crawl(mirror, out)
+    assert third.returncode == exitcodes.OK, third.stderr[-3000:]
+    assert [p for p in mirror.requested()[before:] if "/2025/12/01/" in p] == []
+    assert stats_of(third.stderr)["newscrawl/sitemap/entries_unchanged"] == 28  # 24 kept + 4 sister entries
 
 
 def test_layout_drift_fails_the_run_and_names_the_figures(

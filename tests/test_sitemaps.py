@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
+import json
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from newscrawl.dates import parse_iso
-from newscrawl.sitemaps import INDEX, URLSET, Watermarks, read_sitemap
+from newscrawl.sitemaps import INDEX, URLSET, Scope, Watermarks, read_sitemap
 from tests.conftest import FIXTURES
 
 REAL = FIXTURES / "pravda"
@@ -63,9 +64,9 @@ def test_watermarks_survive_a_run_and_only_move_forward(tmp_path: Path) -> None:
     marks.see(url, jan)
     marks.see(url, datetime.fromisoformat("2026-01-10T12:00:00+02:00"))
     assert marks.save() == 1
-    assert (tmp_path / ".newscrawl" / "a_example.sitemaps.json").read_text("utf-8") == (
-        '{\n "https://a.example/map-1.xml": "2026-01-20T12:00:00+02:00"\n}\n'
-    )
+    assert json.loads((tmp_path / ".newscrawl" / "a_example.sitemaps.json").read_text("utf-8")) == {
+        url: {"lastmod": "2026-01-20T12:00:00+02:00", "since": None, "until": None, "langs": ["*"]}
+    }
     again = Watermarks.for_site(tmp_path, "a_example")
     assert again.unchanged(url, jan) and again.unchanged(url, datetime.fromisoformat("2026-01-20T10:00:00Z"))
     assert not again.unchanged(url, datetime.fromisoformat("2026-01-21T00:00:00+02:00"))
@@ -73,3 +74,23 @@ def test_watermarks_survive_a_run_and_only_move_forward(tmp_path: Path) -> None:
     again.see(url, datetime.fromisoformat("2025-12-01T00:00:00+02:00"))
     assert again.save() == 0
     assert again.previous(url) == jan
+
+
+def test_a_mark_holds_only_within_the_scope_of_the_run_that_set_it(tmp_path: Path) -> None:
+    url = "https://www.pravda.com.ua/sitemap/sitemap-2025-12.xml.gz"
+    dec = datetime.fromisoformat("2025-12-31T23:00:00+02:00")
+    narrow = Scope(date(2025, 12, 1), date(2025, 12, 1), frozenset({"ru"}))
+    first = Watermarks.for_site(tmp_path, "pravda", narrow)
+    first.see(url, dec)
+    first.save()
+    assert Watermarks.for_site(tmp_path, "pravda", narrow).unchanged(url, dec)
+    # a run that follows more (another day, another language, no window) must read the sitemap again
+    for wider in (
+        Scope(date(2025, 11, 30), date(2025, 12, 1), frozenset({"ru"})),
+        Scope(date(2025, 12, 1), date(2025, 12, 2), frozenset({"ru"})),
+        Scope(date(2025, 12, 1), date(2025, 12, 1), frozenset({"ru", "uk"})),
+        Scope(),
+    ):
+        assert Watermarks.for_site(tmp_path, "pravda", wider).previous(url) is None, wider
+    assert Scope(date(2025, 12, 5), None, frozenset({"*"})).within(Scope(date(2025, 12, 1)))
+    assert not Scope(None).within(Scope(date(2025, 12, 1)))

@@ -48,7 +48,13 @@ def exit_code(crawler: Crawler) -> int:
         return int(stats["newscrawl/exit_code"])
     if stats.get("finish_reason") != "finished":
         return exitcodes.FAILED
-    if not stats.get("newscrawl/articles/parsed") and not stats.get("newscrawl/articles/skipped_archived"):
+    # sitemaps and sitemap entries skipped by their watermark are articles an earlier run has seen
+    known = (
+        "newscrawl/articles/skipped_archived",
+        "newscrawl/sitemap/entries_unchanged",
+        "newscrawl/sitemap/unchanged",
+    )
+    if not stats.get("newscrawl/articles/parsed") and not any(stats.get(k) for k in known):
         return exitcodes.NO_ARTICLES
     return exitcodes.OK
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,7 +23,7 @@ from scrapy.http import Response, TextResponse
 from newscrawl.dates import kyiv, parse_day, parse_iso, parse_rfc822
 from newscrawl.errors import UsageError
 from newscrawl.extraction import _generic_site_key
-from newscrawl.sitemaps import INDEX, Watermarks, read_sitemap
+from newscrawl.sitemaps import INDEX, Scope, read_sitemap
 from newscrawl.sites import site_for_url
 from newscrawl.spiders.site import SiteSpider
 from newscrawl.urls import host_of, normalize_url
@@ -74,7 +73,6 @@ class NewsSpider(SiteSpider):
         self.allowed_domains = sorted(self.hosts)
         self.site_key = site_key_of(self.home)
         self.seen_urls: set[str] = set()
-        self.watermarks: Watermarks | None = None
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:
@@ -84,18 +82,8 @@ class NewsSpider(SiteSpider):
     def site_key_for(cls, kwargs: Mapping[str, Any]) -> str:
         return site_key_of(check_arguments(kwargs)["url"])
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
-        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
-        output = Path(crawler.settings.get("NEWSCRAWL_OUTPUT") or "output")
-        spider.watermarks = Watermarks.for_site(output, spider.site_key)
-        crawler.signals.connect(spider.save_watermarks, signal=scrapy.signals.spider_closed)
-        return spider
-
-    def save_watermarks(self, spider: Any, reason: str) -> None:
-        # Only a finished run has requested every article its sitemaps named.
-        if self.watermarks is not None and reason == "finished":
-            self.count("sitemap/watermarks_moved", self.watermarks.save())
+    def sitemap_scope(self) -> Scope:
+        return Scope(since=self.since)  # every language, no end to the window
 
     # --- discovery ------------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -145,7 +133,6 @@ class NewsSpider(SiteSpider):
         except (OSError, ValueError, SyntaxError):
             self.count("discovery/failed/sitemap_parse")
             return
-        assert self.watermarks is not None
         if kind == INDEX:
             for entry in entries:
                 url = response.urljoin(entry.loc)
@@ -158,12 +145,11 @@ class NewsSpider(SiteSpider):
                 else:
                     yield self._source(url, "sitemap", self.parse_sitemap, lastmod=entry.lastmod)
             return
-        previous = self.watermarks.previous(response.url)
         newest: datetime | None = response.meta.get("lastmod")
         for entry in entries:
             if entry.lastmod and (newest is None or entry.lastmod > newest):
                 newest = entry.lastmod
-            if previous is not None and entry.lastmod is not None and entry.lastmod <= previous:
+            if self.watermarks.skip_entry(response.url, entry.lastmod):
                 self.count("sitemap/entries_unchanged")
                 continue
             yield from self.follow(response.urljoin(entry.loc), "sitemap", entry.when)
