@@ -18,7 +18,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
 from newscrawl.dates import utc_now
-from newscrawl.sites.base import Page, detect_kind
+from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
 
 RETRIES_META = "newscrawl_not_article_retries"
 
@@ -26,6 +26,15 @@ RETRIES_META = "newscrawl_not_article_retries"
 def is_article_request(request: Request) -> bool:
     """Requests the spiders make for article pages carry ``ref`` (site spiders) or ``article`` (news spider)."""
     return request.meta.get("ref") is not None or bool(request.meta.get("article"))
+
+
+def page_kind(url: str, text: str) -> str:
+    """``detect_kind`` of a page, skipping the HTML parse for the usual case: no challenge marker and an
+    ``<article>`` or ``<h1>`` tag in the source (the spider parses the page anyway)."""
+    lowered = text[:200_000].lower()
+    if not any(marker in lowered for marker in CHALLENGE_MARKERS) and ("<article" in lowered or "<h1" in lowered):
+        return "article"
+    return detect_kind(Page(url=url, text=text, crawled_at=utc_now()))
 
 
 class RetryNotArticleMiddleware:
@@ -44,7 +53,7 @@ class RetryNotArticleMiddleware:
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if response.status != 200 or not isinstance(response, TextResponse) or not is_article_request(request):
             return response
-        kind = detect_kind(Page(url=response.url, text=response.text, crawled_at=utc_now()))
+        kind = page_kind(response.url, response.text)
         if kind == "article":
             return response
         self._count(f"seen/{kind}")

@@ -354,9 +354,13 @@ CHALLENGE_MARKERS = (
 def detect_kind(page: Page) -> str:
     """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
     lowered = page.text[:200_000].lower()
+    challenged = any(marker in lowered for marker in CHALLENGE_MARKERS)
+    structured = bool(page.selector.css("article, h1"))
+    if not challenged and structured:
+        return "article"  # measuring the text is half the cost of an extraction: only when it decides
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
-    if any(marker in lowered for marker in CHALLENGE_MARKERS) and text_len < 2000:
+    if challenged and text_len < 2000:
         return "challenge"
-    if text_len < 200 and not page.selector.css("article, h1"):
+    if text_len < 200 and not structured:
         return "not_article"
     return "article"
