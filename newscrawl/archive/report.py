@@ -31,6 +31,7 @@ MEANING = {
     exitcodes.FAILED: "failed",
     exitcodes.LOCKED: "locked",
     exitcodes.NO_ARTICLES: "no articles",
+    exitcodes.DRIFT: "layout drift",
 }
 
 
@@ -54,6 +55,7 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         }
     )
     return {
+        "sitemap_unchanged": n("sitemap/entries_unchanged") + n("sitemap/unchanged"),
         "new": n("archive/new"),
         "updated": n("archive/updated"),
         "unchanged": n("dropped/unchanged_article"),
@@ -66,14 +68,17 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def exit_code(reason: str | None, run: dict[str, Any]) -> int:
+def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
     """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit); NO_ARTICLES when nothing the
-    sources gave was an article, archived or archivable (site down, changed, or blocking us); else OK."""
+    sources gave was an article, archived or archivable (site down, changed, or blocking us; articles
+    and sitemaps skipped as seen by an earlier run count as found); else the code another part of the
+    crawl set for a finished run (``preset``, e.g. DRIFT from the quality guard), else OK."""
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
-    if not (run["new"] or run["updated"] or run["unchanged"] or run["skipped_archived"]):
+    found = ("new", "updated", "unchanged", "skipped_archived", "sitemap_unchanged")
+    if not any(run[name] for name in found):
         return exitcodes.NO_ARTICLES
-    return exitcodes.OK
+    return preset if preset is not None else exitcodes.OK
 
 
 def summary_table(manifest: dict[str, Any]) -> str:
@@ -87,6 +92,7 @@ def summary_table(manifest: dict[str, Any]) -> str:
         ("updated", run["updated"]),
         ("unchanged", run["unchanged"]),
         ("skipped (archived)", run["skipped_archived"]),
+        ("sitemap entries seen before", run["sitemap_unchanged"]),
         ("dropped", ", ".join(f"{k} {v}" for k, v in run["dropped"].items()) or 0),
         ("failed requests", ", ".join(f"{k} {v}" for k, v in run["failed_requests"].items()) or 0),
         ("files", ", ".join(f["path"] for f in manifest["files"]) or "none"),
@@ -114,7 +120,8 @@ class RunReport:
         stats = self.crawler.stats.get_stats()
         root = output_dir(self.crawler)
         run = counts(stats)
-        code = exit_code(reason, run)
+        preset = stats.get("newscrawl/exit_code")
+        code = exit_code(reason, run, int(preset) if preset is not None else None)
         finished = datetime.now(UTC)
         files = []
         for name in stats.get("newscrawl/archive/files_written") or []:

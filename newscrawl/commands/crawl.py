@@ -21,6 +21,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.store import ArchiveLocked, SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
+from newscrawl.quality import parse_overrides
 
 
 def check_settings(settings: Any) -> None:
@@ -38,17 +39,19 @@ def check_settings(settings: Any) -> None:
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
+    parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
 
 
 def exit_code(crawler: Crawler) -> int:
+    """The code the run report decided (``newscrawl.archive.report``), or decided the same way from the
+    stats when the report is switched off."""
+    from newscrawl.archive import report
+
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("newscrawl/exit_code") is not None:
+    if stats.get("newscrawl/run_report") is not None and stats.get("newscrawl/exit_code") is not None:
         return int(stats["newscrawl/exit_code"])
-    if stats.get("finish_reason") != "finished":
-        return exitcodes.FAILED
-    if not stats.get("newscrawl/articles/parsed") and not stats.get("newscrawl/articles/skipped_archived"):
-        return exitcodes.NO_ARTICLES
-    return exitcodes.OK
+    preset = stats.get("newscrawl/exit_code")
+    return report.exit_code(stats.get("finish_reason"), report.counts(stats), int(preset) if preset else None)
 
 
 class Command(ScrapyCrawl):
