@@ -105,9 +105,10 @@ class RunReport:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.started = datetime.now(UTC)
-        # Scrapy keeps weak references to handlers: hold the bound method.
-        self._on_close = self.spider_closed
-        crawler.signals.connect(self._on_close, signal=signals.spider_closed)
+        # After every spider_closed handler (the archive closes its files there, the quality guard sets
+        # its exit code there): engine_stopped. Scrapy keeps weak references to handlers: hold the method.
+        self._on_stop = self.engine_stopped
+        crawler.signals.connect(self._on_stop, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
@@ -148,9 +149,9 @@ class RunReport:
             "files": files,
         }
 
-    def spider_closed(self, spider: object, reason: str) -> None:
-        manifest = self.manifest(reason)
+    def engine_stopped(self) -> None:
         assert self.crawler.stats is not None
+        manifest = self.manifest(self.crawler.stats.get_value("finish_reason"))
         self.crawler.stats.set_value("newscrawl/exit_code", manifest["exit_code"])
         root = output_dir(self.crawler)
         folder = root / STATE_DIR / "runs"
