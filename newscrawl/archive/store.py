@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from newscrawl.archive.index import Entry, SqliteIndex
-from newscrawl.record import dumps
+from newscrawl.record import dumps, loads
 
 STATE_DIR = ".newscrawl"
 PART = ".part"
@@ -303,7 +302,7 @@ def iter_records(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, An
     """
     for offset, line in iter_lines(path, start):
         try:
-            record = json.loads(line)
+            record = loads(line)
         except ValueError:
             return
         if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("key", "content_hash")):

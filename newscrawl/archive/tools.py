@@ -8,7 +8,6 @@ lock; the others never write to the archive.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import struct
 from collections import Counter
@@ -31,7 +30,7 @@ from newscrawl.archive.store import (
     iter_lines,
     iter_records,
 )
-from newscrawl.record import content_hash
+from newscrawl.record import content_hash, loads
 
 
 def sites_in(root: Path) -> list[str]:
@@ -303,8 +302,8 @@ def _check_file(job: tuple[Path, str]) -> FileResult:
                 result.problems.append(("torn", f"{where}: last line has no newline"))
                 break
             try:
-                record = json.loads(line.decode("utf-8"))  # str: skips json's own encoding detection
-            except ValueError as exc:  # UnicodeDecodeError is a ValueError too
+                record = loads(line)
+            except ValueError as exc:  # UnicodeDecodeError and orjson's errors are ValueErrors too
                 result.problems.append(("torn", f"{where}: not JSON ({exc})"))
                 continue
             result.count += 1
@@ -330,7 +329,7 @@ def _confirm_duplicates(root: Path, suspects: set[int], verdict: Verdict) -> Non
     for path in archive_files(root):
         for lineno, (_, line) in enumerate(iter_lines(path), 1):
             try:
-                record = json.loads(line)
+                record = loads(line)
                 pair = (record["key"], record["version"])
             except (ValueError, KeyError, TypeError):
                 continue
@@ -382,7 +381,7 @@ def latest_records(
             name = path.relative_to(root).as_posix()
             batch: list[tuple[dict[str, Any], bytes]] = []
             for _, line in iter_lines(path):
-                record = json.loads(line.decode("utf-8"))
+                record = loads(line)
                 if not filters.keep(record):
                     continue
                 if all_versions:
