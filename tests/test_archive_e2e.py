@@ -298,3 +298,37 @@ def test_everyday_runs_stop_at_archived_articles_on_the_whole_site(
     assert (report["counts"]["new"], report["counts"]["parsed"], report["exit_code"]) == (0, 0, exitcodes.OK)
     assert report["counts"]["skipped_archived"] > 0
     assert len(read_archive(out)) == archived
+
+
+FULL_DISK = """
+import os, sys
+from newscrawl.archive import store
+real, calls = os.write, []
+def write(fd, data):  # the disk fills up at the third record: write(2) writes part of it
+    if not os.readlink(f"/proc/self/fd/{fd}").endswith(".jsonl.part"):
+        return real(fd, data)  # os is shared: only the archive's run file fills up
+    calls.append(fd)
+    return real(fd, data if len(calls) < 3 else data[: len(data) // 2])
+os.write = write
+from scrapy.cmdline import execute
+execute(["scrapy", "crawl", "eurointegration", *sys.argv[1:]])
+"""
+
+
+def test_a_full_disk_stops_the_run_with_no_torn_line(tmp_path: Path, mirror_server: Callable[..., str]) -> None:
+    archive_mirror.build(tmp_path / "mirror", 6)
+    mirror = mirror_server(tmp_path / "mirror")
+    out = tmp_path / "out"
+    args = ["-a", "lang=uk", "-s", f"NEWSCRAWL_OUTPUT={out}", "-s", f"NEWSCRAWL_MIRROR={mirror}",
+            "-s", "CONCURRENT_REQUESTS=1", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0"]
+    result = subprocess.run([sys.executable, "-c", FULL_DISK, *args], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == exitcodes.FAILED, result.stderr[-3000:]
+    assert "No space left on device" in result.stderr
+    report = manifests(out)[-1]
+    assert (report["finish_reason"], report["exit_code"], report["counts"]["new"]) == ("archive_error", 1, 2)
+    [path] = list(out.rglob("*.jsonl"))
+    assert path.read_bytes().count(b"\n") == 2 and path.read_bytes().endswith(b"\n")
+    assert len(read_archive(out)) == 2
+    check = verify(out)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -61,9 +61,9 @@ def write_record(crawler: Crawler, record: dict[str, object]) -> None:
         archive_for(crawler).write(record)
     except ArchiveError:
         if crawler.engine is not None and crawler.engine.spider is not None:
-            from twisted.internet import defer
+            from scrapy.utils.defer import deferred_from_coro  # asyncio or Twisted, as the reactor is
 
-            defer.ensureDeferred(crawler.engine.close_spider_async(reason="archive_error"))
+            deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
         raise
 
 
