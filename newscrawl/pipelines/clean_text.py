@@ -45,7 +45,9 @@ def normalize_text(text: str) -> str:
 def clean_text(item: dict[str, Any]) -> None:
     """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``."""
     whole_page = "body/whole_page" in (item.get("fallbacks") or [])
-    item["text"] = html_to_text(item.get("body_html"), whole_page=whole_page)
+    # Pages already known not to be articles (binary, challenge, empty shell) are dropped by validation.
+    is_article = item.get("page_kind", "article") == "article"
+    item["text"] = html_to_text(item.get("body_html"), whole_page=whole_page) if is_article else ""
     item["extractor"] = EXTRACTOR
 
 

@@ -71,6 +71,7 @@ class Site:
     render_js: bool = False
     custom_settings: Mapping[str, Any] = field(default_factory=dict)
     canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
+    legacy_encoding: str | None = None  # charset of old pages that declare none (extraction.decode)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -290,8 +291,19 @@ CHALLENGE_MARKERS = (
 )
 
 
+def looks_binary(text: str) -> bool:
+    """Decoded bytes of an image, PDF or archive served as HTML: NULs or many control characters up front."""
+    head = text[:1024]
+    if "\x00" in head:
+        return True
+    controls = sum(1 for c in head if c < " " and c not in "\t\n\r\f")
+    return controls > len(head) // 10
+
+
 def detect_kind(page: Page) -> str:
-    """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+    """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+    if looks_binary(page.text):
+        return "binary"
     lowered = page.text[:200_000].lower()
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
     if any(marker in lowered for marker in CHALLENGE_MARKERS) and text_len < 2000:

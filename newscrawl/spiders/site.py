@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from newscrawl.dates import kyiv, parse_day, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
+from newscrawl.failures import failure_reason
 from newscrawl.sites.base import ArticleRef, Site
 
 ARGUMENTS = {
@@ -141,11 +142,13 @@ class SiteSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("source", "unknown")
         self.count(f"discovery/failed/{source}")
+        self.count(f"failed/{failure_reason(failure)}")
         self.logger.warning("discovery source %s failed: %s (%s)", source, request.url, failure.getErrorMessage())
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.count("articles/failed")
+        self.count(f"failed/{failure_reason(failure)}")
         self.logger.warning("article failed: %s (%s)", request.url, failure.getErrorMessage())
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
