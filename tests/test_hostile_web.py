@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import read_archive, run_crawl
-from faultserver import BARE_HOST, HOST, SITE, FaultServer, HostileSite, hostile_eurointegration, post_page
 
 from newscrawl import extract
 from newscrawl.politeness import user_agent
+from tests.conftest import read_archive, run_crawl
+from tests.faultserver import BARE_HOST, HOST, SITE, FaultServer, HostileSite, hostile_eurointegration, post_page
 
 pytestmark = pytest.mark.e2e
 
