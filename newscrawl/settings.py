@@ -8,6 +8,9 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
 - ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
 - ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
+- ``NEWSCRAWL_CRAWL_DELAY_MAX``: robots.txt Crawl-delay honoured up to this many seconds (default 120);
+- ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
+- ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s).
 """
 
 from __future__ import annotations

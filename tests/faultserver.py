@@ -462,11 +462,26 @@ def hostile_eurointegration(crawl_delay: float = 0.25, max_pages: int = 3) -> Ho
                 '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 f"<sitemap><loc>{SITE}/sitemap/sitemap-2023-05.xml</loc></sitemap>"
                 f"<sitemap><loc>{SITE}/sitemap/sitemap-2023-04.xml</loc></sitemap>"
+                f"<sitemap><loc>{SITE}/sitemap/sitemap-archive.xml?page=2</loc></sitemap>"
                 "</sitemapindex>"
             ).encode(),
             "application/xml",
         ),
     )
+    # Sitemap trap: an index that pages itself forever.
+    for n in range(2, 60):
+        at(
+            f"sitemap/sitemap-archive.xml?page={n}",
+            page(
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>'
+                    '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    f"<sitemap><loc>{SITE}/sitemap/sitemap-archive.xml?page={n + 1}</loc></sitemap>"
+                    "</sitemapindex>"
+                ).encode(),
+                "application/xml",
+            ),
+        )
     at("sitemap/sitemap-2023-05.xml", page(urlset([sitemap_only.url]), "application/xml"))
 
     never = [

@@ -24,6 +24,8 @@ from newscrawl.extraction import parse_page
 from newscrawl.failures import failure_reason
 from newscrawl.sites.base import ArticleRef, Site
 
+MAX_SITEMAP_DEPTH = 3  # levels of sitemap index read; a deeper index is fetched but not followed
+
 ARGUMENTS = {
     "lang": "comma-separated languages to crawl (default: all the site has)",
     "since": "first publication day of a backfill window, YYYY-MM-DD",
@@ -204,10 +206,15 @@ class SiteSpider(scrapy.Spider):
             self.count("discovery/failed/sitemap_parse")
             return
         if sitemap.type == "sitemapindex":
+            # Indexes nest one or two deep on real sites; deeper is a trap (an index that pages itself).
+            depth = response.meta.get("sitemap_depth", 0) + 1
+            if depth > MAX_SITEMAP_DEPTH:
+                self.count("discovery/sitemap_too_deep")
+                return
             for entry in sitemap:
                 loc = entry.get("loc", "").strip()
                 if loc and self.wants_sitemap(loc):
-                    yield self._source(response.urljoin(loc), "sitemap", self.parse_sitemap)
+                    yield self._source(response.urljoin(loc), "sitemap", self.parse_sitemap, sitemap_depth=depth)
             return
         links: list[str] = []
         for entry in sitemap:
