@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.core.downloader import Slot
 from scrapy.exceptions import (
     DownloadCancelledError,
@@ -22,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from newscrawl import politeness
 from newscrawl.drops import BinaryContent
 from newscrawl.extraction import decode, extract
 from newscrawl.failures import failure_reason
@@ -151,11 +152,56 @@ def test_binary_served_as_html_is_dropped() -> None:
         extract(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, article(7160110).url)
 
 
-def test_backoff_middleware_gives_up_when_retry_after_exceeds_the_cap() -> None:
-    mw = _middleware(NEWSCRAWL_RETRY_AFTER_MAX=10.0)
-    mw.crawler.stats.open_spider()  # type: ignore[union-attr]
-    request = Request("https://www.eurointegration.com.ua/news/2023/05/10/1/")
-    response = Response(request.url, status=429, headers={"Retry-After": "3600"}, request=request)
-    result = asyncio.run(mw.process_response(request, response))
-    assert result is response
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds the retry middleware asks to sleep, recorded instead of slept."""
+    asked: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        asked.append(seconds)
+
+    monkeypatch.setattr(politeness, "sleep", fake_sleep)
+    return asked
+
+
+def _retrying(**settings: Any) -> BackoffRetryMiddleware:
+    crawler = get_crawler(Spider, settings_dict={"RETRY_TIMES": 2, "NEWSCRAWL_RETRY_BACKOFF": 2.0, **settings})
+    spider = Spider("t")
+    spider.crawler = crawler
+    crawler.spider = spider
+    return BackoffRetryMiddleware.from_crawler(crawler)
+
+
+URL = "https://www.eurointegration.com.ua/news/2023/05/10/1/"
+
+
+def test_retry_waits_what_retry_after_asks(waits: list[float]) -> None:
+    mw = _retrying()
+    request = Request(URL)
+    response = Response(URL, status=503, headers={"Retry-After": "7"}, request=request)
+    retry = asyncio.run(mw.process_response(request, response))
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
+    assert waits == [7.0]
+
+
+def test_retry_without_retry_after_backs_off_exponentially(waits: list[float]) -> None:
+    mw = _retrying()
+    request = Request(URL)
+    first = asyncio.run(mw.process_response(request, Response(URL, status=500, request=request)))
+    assert isinstance(first, Request)
+    second = asyncio.run(mw.process_exception(first, DownloadTimeoutError("slow")))
+    assert isinstance(second, Request) and second.meta["retry_times"] == 2
+    assert 2.0 <= waits[0] <= 3.0 and 4.0 <= waits[1] <= 6.0
+    # RETRY_TIMES spent: the response goes on (to the errback) at once.
+    final = Response(URL, status=500, request=second)
+    assert asyncio.run(mw.process_response(second, final)) is final
+    assert len(waits) == 2
+
+
+def test_retry_not_sooner_than_asked_gives_up_instead(waits: list[float]) -> None:
+    mw = _retrying(NEWSCRAWL_RETRY_AFTER_MAX=10.0)
+    request = Request(URL)
+    response = Response(URL, status=429, headers={"Retry-After": "3600"}, request=request)
+    assert asyncio.run(mw.process_response(request, response)) is response
+    assert waits == []
     assert mw.crawler.stats.get_value("newscrawl/retry/retry_after_too_long") == 1  # type: ignore[union-attr]
