@@ -7,7 +7,10 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
 - ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
-- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
+- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
+- ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
+- ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
+  page answered 200, and the first wait in seconds (doubled each time).
 - ``NEWSCRAWL_CRAWL_DELAY_MAX``: robots.txt Crawl-delay honoured up to this many seconds (default 120);
 - ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
 - ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s).
@@ -28,6 +31,17 @@ NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/news
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
+NEWSCRAWL_QUALITY: dict[str, float] = {}
+NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
+NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    # after HttpCompression (590) has unpacked the body, before Retry (550)
+    "newscrawl.not_article.RetryNotArticleMiddleware": 560,
+    # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.politeness.BackoffRetryMiddleware": 550,
+}
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
 # ContactUserAgent add-on (so -s NEWSCRAWL_CONTACT=... works too); -s USER_AGENT=... overrides it.
@@ -56,10 +70,6 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # an expected event on the web; counted as 
 NEWSCRAWL_RETRY_BACKOFF = 2.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
 NEWSCRAWL_RETRY_AFTER_MAX = 120.0
-DOWNLOADER_MIDDLEWARES = {
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newscrawl.politeness.BackoffRetryMiddleware": 550,
-}
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -76,6 +86,7 @@ DOWNLOAD_HANDLERS = {
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.clean_text.CleanTextPipeline": 100,
+    "newscrawl.pipelines.measure_quality.MeasureQualityPipeline": 150,
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,

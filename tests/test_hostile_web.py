@@ -76,6 +76,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "RETRY_TIMES": str(RETRY_TIMES),
                 "NEWSCRAWL_RETRY_BACKOFF": str(BACKOFF),
                 "NEWSCRAWL_RETRY_AFTER_MAX": str(RETRY_AFTER_MAX),
+                "NEWSCRAWL_NOT_ARTICLE_BACKOFF": "0.1",  # challenge and empty pages: asked again, briefly
             },
         )
         yield Run(site, server, code, stderr, parse_stats(stderr), read_archive(output), usage.ru_maxrss / 1024)
@@ -149,8 +150,10 @@ def test_transient_faults_retried_exactly_as_needed(run: Run) -> None:
     always = ["7160101", "7160102", "7160104", "7160105", "7160106"]
     for article_id in always:
         assert counts[f"/{HOST}/news/2023/05/10/{article_id}/"] == 1 + RETRY_TIMES, article_id
-    for article_id in ["7160103", "7160107", "7160108", "7160109", "7160115"]:  # not worth retrying
+    for article_id in ["7160103", "7160107", "7160108", "7160109", "7160110", "7160115"]:  # not worth retrying
         assert counts[f"/{HOST}/news/2023/05/10/{article_id}/"] == 1, article_id
+    for article_id in ["7160201", "7160202"]:  # a challenge may pass: NEWSCRAWL_NOT_ARTICLE_RETRIES (2) more tries
+        assert counts[f"/{HOST}/news/2023/05/10/{article_id}/"] == 3, article_id
 
 
 def gaps(times: list[float]) -> list[float]:
