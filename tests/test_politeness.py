@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -205,3 +206,43 @@ def test_retry_not_sooner_than_asked_gives_up_instead(waits: list[float]) -> Non
     assert asyncio.run(mw.process_response(request, response)) is response
     assert waits == []
     assert mw.crawler.stats.get_value("newscrawl/retry/retry_after_too_long") == 1  # type: ignore[union-attr]
+
+
+class _Robots:
+    def __init__(self, delay: float | None) -> None:
+        self.delay = delay
+
+    def crawl_delay(self, user_agent: str) -> float | None:
+        return self.delay
+
+
+def _crawl_delay(delay: float | None, **settings: Any) -> tuple[politeness.CrawlDelay, Slot]:
+    crawler = get_crawler(Spider, settings_dict={"ROBOTSTXT_OBEY": True, **settings})
+    crawler.stats.open_spider()  # type: ignore[union-attr]
+    slot = Slot(concurrency=2, delay=0.0, jitter=0.5)
+    downloader = SimpleNamespace(slots={"www.example.org": slot}, get_slot_key=lambda request: "www.example.org")
+    crawler.engine = SimpleNamespace(downloader=downloader)  # type: ignore[assignment]
+    extension = politeness.CrawlDelay.from_crawler(crawler)
+    extension.robots_parsed(_Robots(delay), Request("https://www.example.org/news/"))
+    return extension, slot
+
+
+def test_crawl_delay_floors_the_slot_after_autothrottle_lowers_it() -> None:
+    extension, slot = _crawl_delay(5.0)
+    assert (slot.delay, slot.jitter) == (5.0, 0.0)
+    request = Request("https://www.example.org/a/", meta={"download_slot": "www.example.org"})
+    slot.delay = 0.1  # what AutoThrottle does after a fast response
+    extension.response_downloaded(Response(request.url, request=request), request)
+    assert slot.delay == 5.0
+    slot.delay = 0.0  # a slot re-created after the downloader's idle-slot cleanup
+    extension.request_reached_downloader(request)
+    assert slot.delay == 5.0
+    assert extension.crawler.stats.get_value("newscrawl/robots/crawl_delay/www.example.org") == 5.0  # type: ignore[union-attr]
+
+
+def test_crawl_delay_capped_and_absent() -> None:
+    extension, slot = _crawl_delay(500.0, NEWSCRAWL_CRAWL_DELAY_MAX=120)
+    assert slot.delay == 120.0
+    assert extension.crawler.stats.get_value("newscrawl/robots/crawl_delay_capped") == 1  # type: ignore[union-attr]
+    _, slot = _crawl_delay(None)
+    assert (slot.delay, slot.jitter) == (0.0, 0.5)
