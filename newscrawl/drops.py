@@ -38,3 +38,9 @@ class UnchangedArticle(ArticleDropped):
 
     def __init__(self, message: str, log_level: str | None = "DEBUG") -> None:
         super().__init__(message, log_level)
+
+
+class BinaryContent(ArticleDropped):
+    """Bytes that are not text (an image, PDF or archive) served with an HTML content type."""
+
+    reason = "binary_content"

@@ -54,6 +54,11 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
             if key.startswith("newscrawl/discovery/failed/")
         }
     )
+    failed_by_reason = {
+        key.removeprefix("newscrawl/failed/"): int(value)
+        for key, value in sorted(stats.items())
+        if key.startswith("newscrawl/failed/")
+    }
     return {
         "sitemap_unchanged": n("sitemap/entries_unchanged") + n("sitemap/unchanged"),
         "new": n("archive/new"),
@@ -63,7 +68,8 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "rechecked": n("articles/rechecked"),
         "parsed": n("articles/parsed"),
         "dropped": dropped,
-        "failed_requests": failed,
+        "failed_requests": failed,  # by source
+        "failed_by_reason": failed_by_reason,  # newscrawl.failures: timeout, connection_refused, http_404, ...
         "requests": int(stats.get("downloader/request_count") or 0),
     }
 
@@ -95,6 +101,7 @@ def summary_table(manifest: dict[str, Any]) -> str:
         ("sitemap entries seen before", run["sitemap_unchanged"]),
         ("dropped", ", ".join(f"{k} {v}" for k, v in run["dropped"].items()) or 0),
         ("failed requests", ", ".join(f"{k} {v}" for k, v in run["failed_requests"].items()) or 0),
+        ("failure reasons", ", ".join(f"{k} {v}" for k, v in run["failed_by_reason"].items()) or "none"),
         ("files", ", ".join(f["path"] for f in manifest["files"]) or "none"),
     ]
     width = max(len(name) for name, _ in rows)

@@ -31,4 +31,5 @@ SITE = Site(
     monthly_sitemap=re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$"),
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
+    legacy_encoding="cp1251",
 )
