@@ -270,6 +270,7 @@ def test_mirror_down_exits_no_articles_and_leaves_archive_untouched(
     assert report["exit_code"] == exitcodes.NO_ARTICLES
     assert report["exit_meaning"] == "no articles"
     assert report["counts"]["failed_requests"] == {"feed": 2, "homepage": 1, "listing": 2, "sitemap": 1}
+    assert report["counts"]["failed_by_reason"] == {"connection_refused": 6}
     assert report["files"] == []
 
 
