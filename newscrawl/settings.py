@@ -6,7 +6,8 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_MIRROR``: base URL of a local mirror to download from instead of the live site;
 - ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
-- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
+- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
+- ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
 }
+
+# Distributed mode (newscrawl.distributed): the add-on does nothing unless NEWSCRAWL_REDIS_URL is set.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+NEWSCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("NEWSCRAWL_REDIS_IDLE_CLOSE", "30"))
+NEWSCRAWL_REDIS_LEASE = float(os.environ.get("NEWSCRAWL_REDIS_LEASE", "60"))
+NEWSCRAWL_REDIS_RETRY = float(os.environ.get("NEWSCRAWL_REDIS_RETRY", "120"))
+ADDONS = {"newscrawl.distributed.DistributedAddon": 0}
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

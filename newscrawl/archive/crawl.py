@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -11,7 +12,10 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive.store import Archive, SiteLock
 
-_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
+if TYPE_CHECKING:
+    from newscrawl.archive.redis_index import RedisArchive
+
+_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive | RedisArchive] = weakref.WeakKeyDictionary()
 
 
 def output_dir(crawler: Crawler) -> Path:
@@ -24,9 +28,15 @@ def site_key(crawler: Crawler) -> str:
     return str(getattr(spider, "site_key", None) or spider.name)
 
 
-def archive_for(crawler: Crawler) -> Archive:
+def archive_for(crawler: Crawler) -> Archive | RedisArchive:
     """The crawl's archive, opened (and reconciled) on first use."""
     archive = _ARCHIVES.get(crawler)
+    if archive is None and crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.archive.redis_index import RedisArchive
+
+        archive = RedisArchive.from_crawler(crawler, output_dir(crawler), site_key(crawler))
+        archive.reconcile()
+        _ARCHIVES[crawler] = archive
     if archive is None:
         archive = Archive(
             output_dir(crawler),
@@ -38,12 +48,21 @@ def archive_for(crawler: Crawler) -> Archive:
     return archive
 
 
+def site_lock(crawler: Crawler) -> SiteLock:
+    """The site's lock: exclusive for a single-process crawl, shared by the workers of a distributed one."""
+    if crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.distributed import SharedSiteLock
+
+        return SharedSiteLock(output_dir(crawler), site_key(crawler))
+    return SiteLock(output_dir(crawler), site_key(crawler))
+
+
 class ArchiveExtension:
     """Takes the site's lock before the first request and closes the archive when the spider closes."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.lock = SiteLock(output_dir(crawler), site_key(crawler))
+        self.lock = site_lock(crawler)
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
         archive = archive_for(crawler)
         assert crawler.stats is not None

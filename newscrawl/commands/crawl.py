@@ -71,7 +71,13 @@ class Command(ScrapyCrawl):
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
         lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
-        if lock.path.parent.exists() and not lock.is_free():
+        if self.settings.get("NEWSCRAWL_REDIS_URL"):
+            from newscrawl.distributed import preflight
+
+            problem = preflight(self.settings, site_key)
+            if problem is not None:
+                return self._fail(*problem)
+        elif lock.path.parent.exists() and not lock.is_free():
             return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
         crawler = self.crawler_process.create_crawler(spidercls)
         self.crawler_process.crawl(crawler, **opts.spargs)
