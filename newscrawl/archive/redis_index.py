@@ -240,9 +240,13 @@ class RedisArchive:
         except OSError as exc:
             raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
         host = socket.gethostname().replace("-", "_")
-        self.path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{host}-{os.getpid()}.jsonl{PART}"
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # tells the other workers' reconcile that this file's writer lives
+        path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{host}-{os.getpid()}.jsonl{PART}"
+        # Locked before it takes its .part name: the lock tells other workers' reconcile its writer lives.
+        hidden = path.with_name(f".{path.name}.new")
+        fd = os.open(hidden, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.replace(hidden, path)
+        self.path = path
         self.fd = fd
         return fd
 

@@ -14,15 +14,19 @@ restarted cannot mark a request seen without queueing it.
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
 from typing import Any, Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.distributed import PREFIX, lease_seconds
+
+logger = logging.getLogger(__name__)
 
 LEASE_META = "newscrawl_lease"
 
@@ -189,6 +193,7 @@ class LeasingScheduler(Scheduler):
     """scrapy-redis's scheduler whose pops are leases (see the module docstring)."""
 
     leases: Leases
+    df: Any
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -196,6 +201,20 @@ class LeasingScheduler(Scheduler):
         instance.leases = leases_for(crawler)
         instance._enqueue = instance.server.register_script(ENQUEUE)
         return instance
+
+    def open(self, spider: Any) -> None:
+        # scrapy-redis's own ``open`` announces a resumed crawl through the deprecated ``Spider.log``.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": spider.name}, serializer=self.serializer
+        )
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        queued = len(self.queue)
+        if queued:
+            logger.info("joining a crawl with %d requests queued", queued)
 
     def enqueue_request(self, request: Request) -> bool:
         request.meta.pop(LEASE_META, None)
