@@ -358,3 +358,19 @@ def test_dead_worker_file_keeps_only_committed_lines(redis: RedisServer, tmp_pat
     assert counts == Counter(
         {"distributed/reconciled_files": 1, "distributed/reconciled_records": 2, "distributed/reconciled_dropped": 1}
     )
+
+
+def test_worker_joining_a_run_does_not_seed_and_closes_when_idle(
+    bulk: tuple[Path, list[dict[str, Any]]], tmp_path: Path, serve_mirror: Callable[[Path], Mirror], redis: RedisServer
+) -> None:
+    mirror = serve_mirror(bulk[0])
+    out = tmp_path / "output"
+    server = Redis.from_url(redis.url)
+    server.set("newscrawl:eurointegration:run", "another-worker 0")  # a run that has no work left
+    procs = start_workers(1, mirror, out, redis.url, tmp_path / "logs")
+    assert wait_all(procs, timeout=60) == [exitcodes.OK]  # not 4: the seeder judges the sources
+    log = tmp_path / "logs" / "worker0.log"
+    assert stat(log, "newscrawl/distributed/seeded") == 0 and stat(log, "newscrawl/articles/parsed") == 0
+    assert "no work left anywhere: run ended" in log.read_text("utf-8")
+    assert mirror.requested() == [] or all(p.endswith("/robots.txt") for p in mirror.requested())
+    assert server.keys("*") == [] and not list(out.rglob("*.jsonl"))

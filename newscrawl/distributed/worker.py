@@ -7,6 +7,8 @@
 - An idle worker polls the queue twice a second (the engine's own idle heartbeat is 5 s) and closes
   once nothing has been queued or leased anywhere for ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds; the last
   one ends the run (clears the marker and the duplicate filter, so the next run starts afresh).
+- A worker that did not seed and parsed no article (the others did the work) exits 0, not 4.
+- A worker that cannot reach Redis for ``NEWSCRAWL_REDIS_RETRY`` seconds stops (``redis_unavailable``, exit 1).
 - ``LeaseMiddleware`` acknowledges a request's lease once its callback output is consumed and its items
   have left the pipelines; whatever it could not follow (errbacks) is acknowledged when the worker is
   idle, because an idle engine has nothing in progress.
@@ -19,13 +21,15 @@ import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, Self
 
+from redis.exceptions import RedisError
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
+from newscrawl import exitcodes
 from newscrawl.archive.redis_index import worker_name
 from newscrawl.distributed import enabled, lease_seconds
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
@@ -89,6 +93,14 @@ class DistributedWorker:
             self.leases.item_finished(lease_id)
 
     def spider_idle(self, spider: Spider) -> None:
+        try:
+            self._check_work()
+        except RedisError as exc:
+            # The client retried for NEWSCRAWL_REDIS_RETRY seconds already: give up, exit non-zero.
+            logger.error("Redis unreachable for too long, stopping: %s", exc)
+            raise CloseSpider("redis_unavailable") from exc
+
+    def _check_work(self) -> None:
         # Idle: nothing is downloading or being scraped, so every lease still held is handled.
         self.leases.ack_all()
         requeued = self.leases.requeue_expired()
@@ -117,6 +129,16 @@ class DistributedWorker:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.heartbeat.running:
             self.heartbeat.stop()
+        stats = self.crawler.stats
+        # Judging the sources (exit 4 when they yield nothing) is the seeder's job; a worker that joined
+        # and found the others had done the work has done nothing wrong.
+        if (
+            stats is not None
+            and reason == "finished"
+            and not stats.get_value("newscrawl/distributed/seeded")
+            and not stats.get_value("newscrawl/articles/parsed")
+        ):
+            stats.set_value("newscrawl/exit_code", exitcodes.OK)
         try:
             if reason == "finished":
                 self.leases.ack_all()
