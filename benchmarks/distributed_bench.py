@@ -9,6 +9,8 @@ For every configuration it prints the median over ``--repeat`` runs of:
   from the first worker's launch until the last article is in the archive's index (for Redis workers
   that excludes the ``NEWSCRAWL_REDIS_IDLE_CLOSE`` wait before they leave, which is not work);
 - ``wall s``: launch until every worker process has exited;
+- ``CPU ms/page``: user + system CPU time of all the crawl processes per page served, which shows the
+  cost of the distributed machinery whatever else the machine is doing;
 - the ratio of pages/s to the embedded mode's.
 
 Every run starts from an empty output folder and an empty Redis (``redis-server`` started here on a
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -71,8 +74,8 @@ def archived(out: Path, redis_url: str | None) -> int:
 
 def one_run(
     workers: int, redis_url: str | None, mirror: str, log_path: Path, n: int, scratch: Path
-) -> tuple[float, float, int]:
-    """(seconds to the last archived article, wall seconds, pages served) of one crawl."""
+) -> tuple[float, float, int, float]:
+    """(seconds to the last archived article, wall seconds, pages served, CPU seconds) of one crawl."""
     out = scratch / "output"
     shutil.rmtree(out, ignore_errors=True)
     if redis_url:
@@ -81,6 +84,7 @@ def one_run(
     # The embedded mode indexes every 50 records; the run is "done" when its last commit is in.
     log_path.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     procs = [
         subprocess.Popen(
@@ -103,7 +107,9 @@ def one_run(
     if archived(out, redis_url) != n:
         raise SystemExit(f"archived {archived(out, redis_url)} of {n} articles; logs in {scratch}")
     served = len([line for line in log_path.read_text().splitlines() if line])
-    return (done_at - start if done_at is not None else wall), wall, served
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return (done_at - start if done_at is not None else wall), wall, served, cpu
 
 
 def main() -> None:
@@ -124,7 +130,7 @@ def main() -> None:
         mirror = f"http://127.0.0.1:{server.server_address[1]}"
         configs: list[tuple[str, int, bool]] = [("embedded (SQLite)", 1, False)]
         configs += [(f"redis, {w} worker{'s' if w > 1 else ''}", w, True) for w in counts]
-        results: dict[str, list[tuple[float, float, int]]] = {name: [] for name, _, _ in configs}
+        results: dict[str, list[tuple[float, float, int, float]]] = {name: [] for name, _, _ in configs}
         with redis_server(scratch / "redis") as redis:
             for _ in range(args.repeat):  # interleaved, so a slow spell of the machine hits every config
                 for name, workers, distributed in configs:
@@ -134,17 +140,24 @@ def main() -> None:
         server.shutdown()
         log.close()
 
-    print(f"{args.articles} articles, median of {args.repeat} runs, {os.cpu_count()} CPUs")
-    print(f"{'mode':<22} {'pages':>6} {'to last article s':>18} {'pages/s':>8} {'wall s':>7} {'vs embedded':>12}")
+    load = os.getloadavg()[0]
+    print(f"{args.articles} articles, median of {args.repeat} runs, {os.cpu_count()} CPUs, load average {load:.1f}")
+    print(
+        f"{'mode':<22} {'pages':>6} {'to last article s':>18} {'pages/s':>8} {'wall s':>7} {'CPU ms/page':>12} "
+        f"{'vs embedded':>12}"
+    )
     base: float | None = None
     for name, _, _ in configs:
         runs = results[name]
         seconds = statistics.median(r[0] for r in runs)
         wall = statistics.median(r[1] for r in runs)
         pages = int(statistics.median(r[2] for r in runs))
+        cpu_ms = statistics.median(1000 * r[3] / r[2] for r in runs)
         rate = pages / seconds
         base = base or rate
-        print(f"{name:<22} {pages:>6} {seconds:>18.2f} {rate:>8.1f} {wall:>7.2f} {rate / base:>11.2f}x")
+        print(
+            f"{name:<22} {pages:>6} {seconds:>18.2f} {rate:>8.1f} {wall:>7.2f} {cpu_ms:>12.1f} {rate / base:>11.2f}x"
+        )
 
 
 if __name__ == "__main__":

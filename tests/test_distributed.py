@@ -319,18 +319,34 @@ def test_leases_return_to_the_queue_with_their_priority(redis: RedisServer) -> N
     assert alive.end_run() is True
 
 
-def test_dead_worker_file_keeps_only_committed_lines(redis: RedisServer, tmp_path: Path) -> None:
-    def record(n: int) -> dict[str, Any]:
-        return {
-            "key": f"eurointegration:uk:{n}",
-            "site": "eurointegration",
-            "lang": "uk",
-            "url": f"https://www.eurointegration.com.ua/news/2023/05/1/{n}/",
-            "content_hash": f"sha256:{n}",
-            "version": 1,
-            "crawled_at": "2026-01-01T00:00:00+00:00",
-        }
+def record(n: int) -> dict[str, Any]:
+    return {
+        "key": f"eurointegration:uk:{n}",
+        "site": "eurointegration",
+        "lang": "uk",
+        "url": f"https://www.eurointegration.com.ua/news/2023/05/1/{n}/",
+        "content_hash": f"sha256:{n}",
+        "version": 1,
+        "crawled_at": "2026-01-01T00:00:00+00:00",
+    }
 
+
+def test_dead_worker_file_loses_only_its_torn_tail(redis: RedisServer, tmp_path: Path) -> None:
+    index = RedisIndex(Redis.from_url(redis.url))
+    dead = RedisArchive(tmp_path, "eurointegration", index, worker="dead", claim_ttl=5)
+    dead.write(record(1))
+    dead.write(record(2))
+    assert dead.path is not None and dead.fd is not None
+    whole = dead.path.read_bytes()
+    os.write(dead.fd, b'{"key":"eurointegration:uk:3","si')  # killed in the middle of a write
+    part = dead.path
+    os.close(dead.fd)
+    assert RedisArchive(tmp_path, "eurointegration", index, worker="w2", claim_ttl=5).reconcile() == 2
+    assert not part.exists()
+    assert part.with_name(part.name.removesuffix(".part")).read_bytes() == whole
+
+
+def test_dead_worker_file_keeps_only_committed_lines(redis: RedisServer, tmp_path: Path) -> None:
     index = RedisIndex(Redis.from_url(redis.url))
     dead = RedisArchive(tmp_path, "eurointegration", index, worker="dead", claim_ttl=5)
     dead.write(record(1))

@@ -217,12 +217,19 @@ class RedisArchive:
                 kept.append(line)
             else:
                 dropped += 1  # written but never committed: another worker archives that article
-        body = b"".join(kept)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, body, 0)
-        os.fsync(fd)
-        if kept:
+        if kept and not dropped:
+            os.ftruncate(fd, sum(len(line) for line in kept))  # only a torn tail goes
+            os.fsync(fd)
             os.replace(path, final)
+        elif kept:
+            # Rewritten beside, then swapped in: a reconcile killed half-way leaves the .part to redo.
+            fresh = final.with_name(f".{final.name}.new")
+            with fresh.open("wb") as fh:
+                fh.write(b"".join(kept))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(fresh, final)
+            path.unlink()
         else:
             path.unlink()
         _fsync_dir(path.parent)

@@ -102,6 +102,7 @@ class DistributedWorker:
 
     def _check_work(self) -> None:
         # Idle: nothing is downloading or being scraped, so every lease still held is handled.
+        self.count("acked_when_idle", len(self.leases.held))
         self.leases.ack_all()
         requeued = self.leases.requeue_expired()
         if requeued:
