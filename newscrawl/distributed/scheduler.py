@@ -19,6 +19,7 @@ import time
 import weakref
 from typing import Any, Self
 
+from redis.exceptions import RedisError
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
@@ -231,8 +232,31 @@ class LeasingScheduler(Scheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
+    # Redis away for longer than the client's retries: no request and none pending, so the engine goes
+    # idle and the worker extension decides (wait for Redis, or stop with ``redis_unavailable``).
+    redis_down = False
+
+    def _redis_failed(self, exc: RedisError) -> None:
+        if not self.redis_down:
+            logger.error("Redis unreachable: %s", exc)
+        self.redis_down = True
+
+    def has_pending_requests(self) -> bool:
+        if self.redis_down:
+            return False
+        try:
+            return self.leases.queued() > 0
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return False
+
     def next_request(self) -> Request | None:
-        popped = self.leases.pop()
+        try:
+            popped = self.leases.pop()
+        except RedisError as exc:
+            self._redis_failed(exc)
+            return None
+        self.redis_down = False
         if popped is None:
             return None
         lease_id, data = popped
