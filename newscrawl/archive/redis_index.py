@@ -28,7 +28,7 @@ from typing import Any
 from redis import Redis
 from scrapy.crawler import Crawler
 
-from newscrawl.archive.index import Entry
+from newscrawl.archive.index import Entry, SeenIndex
 from newscrawl.archive.store import PART, ArchiveError, _fsync_dir, entry_of, iter_lines
 from newscrawl.drops import DuplicateArticle
 from newscrawl.record import dumps
@@ -309,3 +309,7 @@ class RedisArchive:
             self.path = None
         self.reconcile()
         self.index.close()
+
+
+def _implements_seen_index(index: RedisIndex) -> SeenIndex:
+    return index  # mypy checks here that RedisIndex implements the SeenIndex protocol
