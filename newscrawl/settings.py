@@ -8,6 +8,9 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
 - ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
 - ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
+- ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
+- ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
+  page answered 200, and the first wait in seconds (doubled each time);
 - ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
 """
 
@@ -26,6 +29,14 @@ NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/news
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
+NEWSCRAWL_QUALITY: dict[str, float] = {}
+NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
+NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    # after HttpCompression (590) has unpacked the body, before Retry (550)
+    "newscrawl.not_article.RetryNotArticleMiddleware": 560,
+}
 
 USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT}; news archiver for research)"
 
@@ -56,6 +67,7 @@ DOWNLOAD_HANDLERS = {
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.clean_text.CleanTextPipeline": 100,
+    "newscrawl.pipelines.measure_quality.MeasureQualityPipeline": 150,
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,
