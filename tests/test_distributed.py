@@ -390,3 +390,25 @@ def test_worker_joining_a_run_does_not_seed_and_closes_when_idle(
     assert "no work left anywhere: run ended" in log.read_text("utf-8")
     assert mirror.requested() == [] or all(p.endswith("/robots.txt") for p in mirror.requested())
     assert server.keys("*") == [] and not list(out.rglob("*.jsonl"))
+
+
+def test_worker_stops_when_redis_stays_away(
+    bulk: tuple[Path, list[dict[str, Any]]], tmp_path: Path, serve_mirror: Callable[[Path], Mirror], redis: RedisServer
+) -> None:
+    mirror = serve_mirror(bulk[0])
+    out = tmp_path / "output"
+    logs = tmp_path / "logs"
+    procs = start_workers(
+        1, mirror, out, redis.url, logs, CONCURRENT_REQUESTS="2", DOWNLOAD_DELAY="0.05", NEWSCRAWL_REDIS_RETRY="2"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(len(p.read_bytes().splitlines()) for p in out.rglob("*.part")) < 5:
+        time.sleep(0.05)
+    redis.stop(kill=True)
+    # it retries for NEWSCRAWL_REDIS_RETRY seconds per command, then stops instead of hanging or crashing
+    assert wait_all(procs, timeout=90) == [exitcodes.FAILED]
+    log = (logs / "worker0.log").read_text("utf-8")
+    assert "Closing spider (redis_unavailable)" in log
+    records = read_archive(out)
+    assert len(records) >= 5 and len({r["key"] for r in records}) == len(records)
+    assert not list(out.rglob("*.part"))  # what it committed is published
