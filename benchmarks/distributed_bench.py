@@ -155,9 +155,7 @@ def main() -> None:
         cpu_ms = statistics.median(1000 * r[3] / r[2] for r in runs)
         rate = pages / seconds
         base = base or rate
-        print(
-            f"{name:<22} {pages:>6} {seconds:>18.2f} {rate:>8.1f} {wall:>7.2f} {cpu_ms:>12.1f} {rate / base:>11.2f}x"
-        )
+        print(f"{name:<22} {pages:>6} {seconds:>18.2f} {rate:>8.1f} {wall:>7.2f} {cpu_ms:>12.1f} {rate / base:>11.2f}x")
 
 
 if __name__ == "__main__":

@@ -251,8 +251,12 @@ def test_embedded_mode_imports_nothing_of_redis(tmp_path: Path, serve_mirror: Ca
     expected = build_bulk_mirror(root, 5)
     mirror = serve_mirror(root)
     out = tmp_path / "output"
-    settings = {"NEWSCRAWL_MIRROR": mirror.url, "NEWSCRAWL_OUTPUT": str(out), "DOWNLOAD_DELAY": "0",
-                "AUTOTHROTTLE_ENABLED": "0"}
+    settings = {
+        "NEWSCRAWL_MIRROR": mirror.url,
+        "NEWSCRAWL_OUTPUT": str(out),
+        "DOWNLOAD_DELAY": "0",
+        "AUTOTHROTTLE_ENABLED": "0",
+    }
     argv = ["scrapy", "crawl", "eurointegration", "-a", "lang=uk"]
     for key, value in settings.items():
         argv += ["-s", f"{key}={value}"]
@@ -262,7 +266,9 @@ def test_embedded_mode_imports_nothing_of_redis(tmp_path: Path, serve_mirror: Ca
         f"from scrapy.cmdline import execute; execute({argv!r})"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == exitcodes.OK, result.stderr[-2000:]
     imported = set(next(line for line in result.stderr.splitlines() if line.startswith("MODULES ")).split()[1:])
     assert {"scrapy.core.scheduler", "newscrawl.distributed", "newscrawl.archive.store"} <= imported  # the probe works
