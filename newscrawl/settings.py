@@ -16,6 +16,7 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s);
 - ``NEWSCRAWL_RECHECK_HOURS``: archived articles are fetched again for this long after publication (48);
 - ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
+- ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ DOWNLOADER_MIDDLEWARES = {
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
 # ContactUserAgent add-on (so -s NEWSCRAWL_CONTACT=... works too); -s USER_AGENT=... overrides it.
-ADDONS = {"newscrawl.politeness.ContactUserAgent": 0}
 
 # Politeness for news sites (README "Politeness and a hostile web"): robots.txt obeyed and its
 # Crawl-delay enforced (newscrawl.politeness.CrawlDelay), two requests at a time per host at least a second
@@ -102,6 +102,16 @@ EXTENSIONS = {
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
+}
+
+# Distributed mode (newscrawl.distributed): the add-on does nothing unless NEWSCRAWL_REDIS_URL is set.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+NEWSCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("NEWSCRAWL_REDIS_IDLE_CLOSE", "30"))
+NEWSCRAWL_REDIS_LEASE = float(os.environ.get("NEWSCRAWL_REDIS_LEASE", "60"))
+NEWSCRAWL_REDIS_RETRY = float(os.environ.get("NEWSCRAWL_REDIS_RETRY", "120"))
+ADDONS = {
+    "newscrawl.politeness.ContactUserAgent": 0,
+    "newscrawl.distributed.DistributedAddon": 0,
 }
 
 LOG_LEVEL = "INFO"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -92,9 +93,17 @@ def read_archive(output: Path) -> list[dict[str, Any]]:
     for path in sorted(output.rglob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
             record = json.loads(line)
-            jsonschema.validate(record, schema())
+            record_validator().validate(record)
             records.append(record)
     return records
+
+
+@functools.cache
+def record_validator() -> Any:
+    """The schema's validator, built (and the schema checked) once: 300 records validate in milliseconds."""
+    cls = jsonschema.validators.validator_for(schema())
+    cls.check_schema(schema())
+    return cls(schema())
 
 
 def validate_record(record: dict[str, Any]) -> None:

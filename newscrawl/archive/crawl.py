@@ -5,15 +5,19 @@ from __future__ import annotations
 import time
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.archive.index import SqliteIndex
+from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 
-_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
+if TYPE_CHECKING:
+    from newscrawl.archive.redis_index import RedisArchive
+
+_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive | RedisArchive] = weakref.WeakKeyDictionary()
 
 
 def output_dir(crawler: Crawler) -> Path:
@@ -26,9 +30,15 @@ def site_key(crawler: Crawler) -> str:
     return str(getattr(spider, "site_key", None) or spider.name)
 
 
-def archive_for(crawler: Crawler) -> Archive:
+def archive_for(crawler: Crawler) -> Archive | RedisArchive:
     """The crawl's archive, opened (and reconciled) on first use."""
     archive = _ARCHIVES.get(crawler)
+    if archive is None and crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.archive.redis_index import RedisArchive
+
+        archive = RedisArchive.from_crawler(crawler, output_dir(crawler), site_key(crawler))
+        archive.reconcile()
+        _ARCHIVES[crawler] = archive
     if archive is None:
         archive = Archive(
             output_dir(crawler),
@@ -41,7 +51,7 @@ def archive_for(crawler: Crawler) -> Archive:
     return archive
 
 
-def seen_index(crawler: Crawler) -> SqliteIndex | None:
+def seen_index(crawler: Crawler) -> SeenIndex | None:
     """The index the spider consults to skip archived articles; None when the archive is switched off."""
     if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
         return None
@@ -67,12 +77,21 @@ def write_record(crawler: Crawler, record: dict[str, object]) -> None:
         raise
 
 
+def site_lock(crawler: Crawler) -> SiteLock:
+    """The site's lock: exclusive for a single-process crawl, shared by the workers of a distributed one."""
+    if crawler.settings.get("NEWSCRAWL_REDIS_URL"):
+        from newscrawl.distributed import SharedSiteLock
+
+        return SharedSiteLock(output_dir(crawler), site_key(crawler))
+    return SiteLock(output_dir(crawler), site_key(crawler))
+
+
 class ArchiveExtension:
     """Takes the site's lock before the first request and closes the archive when the spider closes."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.lock = SiteLock(output_dir(crawler), site_key(crawler))
+        self.lock = site_lock(crawler)
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
         started = time.perf_counter()
         self.archive = archive_for(crawler)  # reconciled now, before the first request

@@ -77,14 +77,17 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
 def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
     """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit); NO_ARTICLES when nothing the
     sources gave was an article, archived or archivable (site down, changed, or blocking us; articles
-    and sitemaps skipped as seen by an earlier run count as found); else the code another part of the
-    crawl set for a finished run (``preset``, e.g. DRIFT from the quality guard), else OK."""
+    and sitemaps skipped as seen by an earlier run count as found), unless another part of the crawl set the
+    code of a finished run (``preset``: DRIFT from the quality guard, OK from a worker that joined a
+    distributed run whose work was done); else OK."""
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
+    if preset is not None:
+        return preset  # decided by the part of the crawl that knows (drift guard, a joining worker)
     found = ("new", "updated", "unchanged", "skipped_archived", "sitemap_unchanged")
     if not any(run[name] for name in found):
         return exitcodes.NO_ARTICLES
-    return preset if preset is not None else exitcodes.OK
+    return exitcodes.OK
 
 
 def summary_table(manifest: dict[str, Any]) -> str:

@@ -85,21 +85,31 @@ class Command(ScrapyCrawl):
             return self._fail(exitcodes.USAGE, str(exc))
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
-        lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
-        if lock.held_elsewhere():
-            return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
-        try:
-            # Held for the whole process (the archive extension re-enters it), so two runs that start
-            # together cannot both pass the check above.
-            lock.acquire()
-        except ArchiveLocked:
-            return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+        lock: SiteLock | None = None
+        if self.settings.get("NEWSCRAWL_REDIS_URL"):
+            # Workers share the site's archive; each worker's archive extension takes the lock shared.
+            from newscrawl.distributed import preflight
+
+            problem = preflight(self.settings, site_key)
+            if problem is not None:
+                return self._fail(*problem)
+        else:
+            lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
+            if lock.held_elsewhere():
+                return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+            try:
+                # Held for the whole process (the archive extension re-enters it), so two runs that start
+                # together cannot both pass the check above.
+                lock.acquire()
+            except ArchiveLocked:
+                return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
         try:
             crawler = self.crawler_process.create_crawler(spidercls)
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
         finally:
-            lock.release()
+            if lock is not None:
+                lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
 
     def _fail(self, code: int, message: str) -> None:

@@ -1,0 +1,140 @@
+"""Distributed crawling: many ``scrapy crawl`` workers, on one machine or many, sharing one Redis.
+
+``NEWSCRAWL_REDIS_URL`` switches a crawl to distributed mode. The :class:`DistributedAddon` (always
+listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filter with a leasing queue
+(:mod:`newscrawl.distributed.scheduler`), the worker extension and spider middleware
+(:mod:`newscrawl.distributed.worker`), and the archive writes through the Redis seen-index
+(:mod:`newscrawl.archive.redis_index`). Without the setting this module imports nothing from Redis.
+
+Settings (``-s NAME=VALUE`` or environment variables of the same name):
+
+- ``NEWSCRAWL_REDIS_URL``: ``redis://host:port/db``; empty (default) is the embedded single-process mode;
+- ``NEWSCRAWL_REDIS_IDLE_CLOSE``: seconds a worker waits with no work left anywhere before it closes;
+- ``NEWSCRAWL_REDIS_LEASE``: seconds a popped request stays leased to a worker that stopped renewing it
+  (killed) before another worker takes it back; claims of articles expire after half of it;
+- ``NEWSCRAWL_REDIS_RETRY``: seconds a worker keeps retrying an unreachable Redis mid-crawl.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from newscrawl import exitcodes
+from newscrawl.archive.store import ArchiveLocked, SiteLock
+
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+PREFIX = "newscrawl"
+
+
+def enabled(settings: Any) -> bool:
+    return bool(settings.get("NEWSCRAWL_REDIS_URL"))
+
+
+def lease_seconds(settings: Any) -> float:
+    return settings.getfloat("NEWSCRAWL_REDIS_LEASE", 60.0)
+
+
+def redis_params(settings: Any) -> dict[str, Any]:
+    """Connection parameters for scrapy-redis: every command retried while Redis restarts."""
+    from redis.backoff import ExponentialBackoff
+    from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+    from redis.retry import Retry
+
+    cap = 1.0
+    retries = max(1, int(settings.getfloat("NEWSCRAWL_REDIS_RETRY", 120.0) / cap))
+    return {
+        "socket_timeout": 30,
+        "socket_connect_timeout": 5,
+        "retry": Retry(
+            ExponentialBackoff(cap=cap, base=0.05), retries, (ConnectionError, TimeoutError, BusyLoadingError)
+        ),
+        "retry_on_error": [ConnectionError, TimeoutError, BusyLoadingError],
+        "health_check_interval": 10,
+    }
+
+
+class DistributedAddon:
+    """Switches the crawl to distributed mode when ``NEWSCRAWL_REDIS_URL`` is set; else does nothing."""
+
+    def update_settings(self, settings: Any) -> None:
+        url = settings.get("NEWSCRAWL_REDIS_URL")
+        if not url:
+            return
+        settings.set("REDIS_URL", url, "addon")
+        settings.set("REDIS_PARAMS", redis_params(settings), "addon")
+        settings.set("SCHEDULER", "newscrawl.distributed.scheduler.LeasingScheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
+        # A worker that closes must not clear the queue the others still work on.
+        settings.set("SCHEDULER_PERSIST", True, "addon")
+        settings.set("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests", "addon")
+        settings.set("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:dupefilter", "addon")
+        settings.set_in_component_priority_dict("EXTENSIONS", "newscrawl.distributed.worker.DistributedWorker", 90)
+        settings.set_in_component_priority_dict(
+            "SPIDER_MIDDLEWARES", "newscrawl.distributed.worker.LeaseMiddleware", 50
+        )
+
+
+class SharedSiteLock(SiteLock):
+    """The site lock taken shared: any number of workers write one output folder, an embedded run none."""
+
+    def __init__(self, root: Path, site: str) -> None:
+        super().__init__(root, site)
+        self._fh: IO[str] | None = None
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open("a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            fh.close()
+            raise ArchiveLocked(
+                f"a single-process crawl of this site is writing {self.path.parent.parent}"
+                f"{f' ({holder})' if holder else ''}"
+            ) from None
+        self._fh = fh
+
+
+def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
+    """Before a worker starts: the Redis URL is well-formed and answers, the output is not locked.
+
+    Returns (exit code, one-line message) for a problem, None if the worker may start.
+    """
+    url = str(settings.get("NEWSCRAWL_REDIS_URL"))
+    if urlsplit(url).scheme not in REDIS_SCHEMES:
+        return (
+            exitcodes.USAGE,
+            f"NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {url!r}",
+        )
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.exceptions import RedisError
+    from redis.retry import Retry
+
+    try:
+        server = Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3, retry=Retry(NoBackoff(), 0))
+        server.ping()
+        server.close()
+    except ValueError as exc:
+        return exitcodes.USAGE, f"NEWSCRAWL_REDIS_URL {url!r}: {exc}"
+    except RedisError as exc:
+        return exitcodes.FAILED, f"cannot reach Redis at {url}: {exc}"
+    lock = SharedSiteLock(Path(settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
+    if lock.path.parent.exists():
+        try:
+            lock.acquire()
+        except ArchiveLocked as exc:
+            return exitcodes.LOCKED, f"{site_key}: {exc}; not starting"
+        lock.release()
+    return None
