@@ -68,7 +68,8 @@ class Site:
     news_sitemaps: tuple[str, ...] = ()
     lang_prefixes: Mapping[str, str] = field(default_factory=dict)  # path prefix segment -> language
     boilerplate: tuple[Boilerplate, ...] = ()
-    render_js: bool = False
+    render_js: bool = False  # render every HTML page in a browser (newscrawl.render)
+    render_on_challenge: bool = False  # render a page once more when a plain download was a JavaScript challenge
     custom_settings: Mapping[str, Any] = field(default_factory=dict)
     canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
 
@@ -290,11 +291,16 @@ CHALLENGE_MARKERS = (
 )
 
 
+def has_challenge_marker(text: str) -> bool:
+    """The cheap half of challenge detection: a marker in the page source (it may still be an article)."""
+    lowered = text[:200_000].lower()
+    return any(marker in lowered for marker in CHALLENGE_MARKERS)
+
+
 def detect_kind(page: Page) -> str:
     """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
-    lowered = page.text[:200_000].lower()
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
-    if any(marker in lowered for marker in CHALLENGE_MARKERS) and text_len < 2000:
+    if text_len < 2000 and has_challenge_marker(page.text):
         return "challenge"
     if text_len < 200 and not page.selector.css("article, h1"):
         return "not_article"

@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from newscrawl.dates import kyiv, parse_day, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
+from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sites.base import ArticleRef, Site
 
 ARGUMENTS = {
@@ -29,6 +30,7 @@ ARGUMENTS = {
     "until": "last publication day of the window, YYYY-MM-DD (default: today)",
     "max_pages": "listing pages to follow per listing (default: NEWSCRAWL_MAX_LISTING_PAGES)",
     "refresh": "1 to re-check every article found, archived or not",
+    **RENDER_ARGUMENTS,
 }
 
 
@@ -70,6 +72,7 @@ def check_arguments(site: Site, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if refresh not in {"0", "1", "true", "false", "yes", "no"}:
         raise UsageError(f"argument refresh: {kwargs.get('refresh')!r} is not 0 or 1")
     out["refresh"] = refresh in {"1", "true", "yes"}
+    out["render"] = check_render(kwargs.get("render"))
     return out
 
 
@@ -89,6 +92,8 @@ class SiteSpider(scrapy.Spider):
         self._max_pages: int | None = args.get("max_pages")
         self.allowed_domains = sorted(self.site.hosts)
         self.seen_keys: set[str] = set()
+        self.render: bool | None = args["render"]  # -a render=js|off; None: the site profile decides
+        self.render_js: bool = self.site.render_js if self.render is None else self.render
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:

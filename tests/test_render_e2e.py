@@ -1,0 +1,240 @@
+"""Rendering end to end: real ``scrapy crawl`` runs against a mirror on 127.0.0.1 and a real Chromium.
+
+The pages are hand-written (tests/render_mirror.py). Chromium is Debian's (``.ci/run`` installs it); the
+tests are skipped only where no Chromium exists at all.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from newscrawl.render.browser import system_chromium
+from tests.conftest import read_archive, run_crawl
+from tests.render_mirror import HOST, Article, TrickServer, article_html, write_site
+
+CHROMIUM = system_chromium()
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)"),
+]
+
+JS_ARTICLE = Article(
+    7162001,
+    "Японія відкриє перше в Азії представництво НАТО",
+    [
+        "Японія та НАТО домовилися відкрити в Токіо перше в Азії представництво Альянсу.",
+        "Про це повідомило японське видання Nikkei з посиланням на джерела в уряді.",
+        "Офіс має запрацювати наступного року.",
+    ],
+    js_body=True,
+)
+PLAIN_ARTICLE = Article(
+    7162002,
+    "Рада ЄС схвалила новий пакет допомоги",
+    ["Рада ЄС схвалила новий пакет військової допомоги Україні.", "Рішення ухвалили одноголосно."],
+)
+HANGING_ARTICLE = Article(7162003, "Сторінка, що не відповідає", ["Цього тексту ніхто не побачить.", "І цього."])
+CHALLENGED_ARTICLE = Article(
+    7162010,
+    "Єврокомісія оприлюднила звіт про розширення",
+    ["Єврокомісія оприлюднила щорічний звіт про розширення.", "Україна отримала найвищу оцінку."],
+)
+
+RENDER_SETTINGS = {
+    "NEWSCRAWL_CHROMIUM": CHROMIUM or "",
+    # Short enough for the hanging page to cost seconds, long enough for a busy two-core CI machine.
+    "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": "3000",
+    "NEWSCRAWL_RENDER_TIMEOUT": "8",
+    # The hanging page, downloaded plainly, fails fast.
+    "DOWNLOAD_TIMEOUT": "3",
+    "RETRY_TIMES": "0",
+}
+
+_STAT = re.compile(r"^[ {]'([^']+)': (\d+),?$", re.MULTILINE)
+
+
+def crawl_stats(stderr: str) -> dict[str, int]:
+    """The integer stats of Scrapy's end-of-crawl dump."""
+    dump = stderr.split("Dumping Scrapy stats:", 1)[1]
+    return {name: int(value) for name, value in _STAT.findall(dump)}
+
+
+def ours(stats: dict[str, int], prefix: str) -> dict[str, int]:
+    return {k: v for k, v in stats.items() if k.startswith(prefix)}
+
+
+class ProcessWatch:
+    """Samples the descendants of a process until it exits: every browser (and driver) it ever had."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.seen: dict[int, tuple[str, float]] = {}  # pid -> (name, create_time)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for child in self.root.children(recursive=True):
+                    self.seen.setdefault(child.pid, (child.name(), child.create_time()))
+            except psutil.Error:
+                pass
+            self._stop.wait(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def browsers(self) -> dict[int, tuple[str, float]]:
+        return {pid: v for pid, v in self.seen.items() if "chrom" in v[0].lower()}
+
+    def left_behind(self) -> list[tuple[int, str]]:
+        """Descendants (browser, driver, helpers) still running: the same pid with the same start time."""
+        alive = []
+        for pid, (name, created) in self.seen.items():
+            try:
+                proc = psutil.Process(pid)
+                if proc.create_time() == created and proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append((pid, name))
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+
+def watched_crawl(*args: str, mirror: str, output: Path, settings: dict[str, str]) -> tuple[str, ProcessWatch, int]:
+    proc = run_crawl("eurointegration", *args, mirror=mirror, output=output, settings=settings, wait=False)
+    assert isinstance(proc, subprocess.Popen)
+    watch = ProcessWatch(proc.pid)
+    try:
+        _out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watch.stop()
+    return err, watch, proc.returncode
+
+
+@pytest.fixture
+def trick_server(tmp_path: Path) -> Iterator[TrickServer]:
+    root = tmp_path / "mirror"
+    write_site(root, [JS_ARTICLE, PLAIN_ARTICLE, HANGING_ARTICLE, CHALLENGED_ARTICLE])
+    server = TrickServer(
+        root,
+        challenged={f"/{HOST}{CHALLENGED_ARTICLE.path}": article_html(CHALLENGED_ARTICLE)},
+        hanging={f"/{HOST}{HANGING_ARTICLE.path}"},
+    )
+    yield server
+    server.stop()
+
+
+def test_plain_crawl_drops_the_js_page_and_starts_no_browser(tmp_path: Path, serve_mirror) -> None:
+    root = tmp_path / "mirror"
+    write_site(root, [JS_ARTICLE, PLAIN_ARTICLE])
+    mirror = serve_mirror(root)
+    err, watch, code = watched_crawl("lang=uk", mirror=mirror.url, output=tmp_path / "out", settings=RENDER_SETTINGS)
+    assert code == 0, err[-3000:]
+    stats = crawl_stats(err)
+    assert stats["newscrawl/dropped/missing_body"] == 1
+    assert "Dropped: no article body at " + JS_ARTICLE.url in err
+    assert [r["url"] for r in read_archive(tmp_path / "out")] == [PLAIN_ARTICLE.url]
+    # Nothing asked for rendering: no Playwright driver, no browser, not even for a moment.
+    assert ours(stats, "newscrawl/render/") == {}
+    assert ours(stats, "playwright/") == {}
+    assert watch.seen == {}
+
+
+def test_rendered_crawl_archives_the_js_page_and_drops_the_page_that_never_settles(
+    tmp_path: Path, trick_server: TrickServer
+) -> None:
+    started = time.monotonic()
+    err, watch, code = watched_crawl(
+        "lang=uk", "render=js", mirror=trick_server.start(), output=tmp_path / "out", settings=RENDER_SETTINGS
+    )
+    assert code == 0, err[-3000:]
+    records = {r["url"]: r for r in read_archive(tmp_path / "out")}
+    assert sorted(records) == sorted([JS_ARTICLE.url, PLAIN_ARTICLE.url, CHALLENGED_ARTICLE.url])
+    record = records[JS_ARTICLE.url]
+    assert record["text"] == (
+        "Японія та НАТО домовилися відкрити в Токіо перше в Азії представництво Альянсу.\n"
+        "Про це повідомило японське видання Nikkei з посиланням на джерела в уряді.\n"
+        "Офіс має запрацювати наступного року."
+    )
+    assert record["title"] == "Японія відкриє перше в Азії представництво НАТО"
+    assert record["published"] == "2023-05-10T11:21:00+03:00"
+    assert record["fallbacks"] == []
+    assert records[PLAIN_ARTICLE.url]["text"] == PLAIN_ARTICLE.text
+
+    stats = crawl_stats(err)
+    # Rendered: homepage, /news/, /articles/ and the four articles; the hanging one twice (one retry).
+    # Feeds, sitemaps and robots.txt are never rendered.
+    assert stats["newscrawl/render/pages"] == 6
+    assert stats["newscrawl/render/timeout"] == 2
+    assert stats["retry/reason_count/newscrawl.render.handler.RenderTimeout"] == 1
+    assert stats["newscrawl/render/dropped/timeout"] == 1
+    assert stats["newscrawl/render/challenge_passed"] == 1
+    assert "newscrawl/render/escalated" not in stats  # already rendered: nothing to escalate
+    assert stats["playwright/browser_count"] == 1
+    assert stats["playwright/page_count"] == stats["playwright/page_count/closed"] == 8
+    assert stats["playwright/page_count/max_concurrent"] <= 4
+    # The three article pages that loaded asked for one image and one third-party script each: all aborted.
+    assert stats["playwright/request_count/aborted"] == 6
+    served = [path for path, _cookie in trick_server.log]
+    assert not [path for path in served if "counter.example.net" in path or path.endswith(".jpg")]
+    assert served.count(f"/{HOST}/static/article.js") == 1  # the page's own script, through the mirror
+    assert "rendering " + HANGING_ARTICLE.url + " failed after retries, dropped (timeout)" in err
+
+    # The browser ran, and none of its processes outlived the crawl.
+    assert watch.browsers(), "no Chromium process was seen during a rendered crawl"
+    assert watch.left_behind() == []
+    assert time.monotonic() - started < 60
+
+
+def test_challenge_page_passes_by_escalation(tmp_path: Path, trick_server: TrickServer) -> None:
+    err, watch, code = watched_crawl(
+        "lang=uk", mirror=trick_server.start(), output=tmp_path / "out", settings=RENDER_SETTINGS
+    )
+    assert code == 0, err[-3000:]
+    records = {r["url"]: r for r in read_archive(tmp_path / "out")}
+    assert records[CHALLENGED_ARTICLE.url]["text"] == (
+        "Єврокомісія оприлюднила щорічний звіт про розширення.\nУкраїна отримала найвищу оцінку."
+    )
+    assert records[CHALLENGED_ARTICLE.url]["title"] == "Єврокомісія оприлюднила звіт про розширення"
+    stats = crawl_stats(err)
+    assert stats["newscrawl/render/escalated"] == 1
+    assert stats["newscrawl/render/challenge_passed"] == 1
+    assert stats["newscrawl/render/pages"] == 1
+    assert "newscrawl/dropped/challenge_page" not in stats
+    # The server saw: the plain download and the browser's first visit without the cookie, then the
+    # browser's reload with the cookie its script had set.
+    path = f"/{HOST}{CHALLENGED_ARTICLE.path}"
+    assert [cookie for p, cookie in trick_server.log if p == path] == [False, False, True]
+    assert watch.browsers()
+    assert watch.left_behind() == []
+
+
+def test_render_off_never_escalates(tmp_path: Path, trick_server: TrickServer) -> None:
+    err, watch, code = watched_crawl(
+        "lang=uk", "render=off", mirror=trick_server.start(), output=tmp_path / "out", settings=RENDER_SETTINGS
+    )
+    stats = crawl_stats(err)
+    assert stats["newscrawl/dropped/challenge_page"] == 1
+    assert ours(stats, "newscrawl/render/") == {}
+    assert watch.browsers() == {}
+    assert CHALLENGED_ARTICLE.url not in {r["url"] for r in read_archive(tmp_path / "out")}
+    del code
+
+
+def test_unknown_render_value_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_crawl("eurointegration", "render=yes", output=tmp_path / "out", timeout=60)
+    assert isinstance(result, subprocess.CompletedProcess)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: argument render: 'yes' is not js or off"
