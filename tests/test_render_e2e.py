@@ -238,3 +238,19 @@ def test_unknown_render_value_is_a_usage_error(tmp_path: Path) -> None:
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: argument render: 'yes' is not js or off"
+
+
+def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_crawl(
+        "eurointegration",
+        "render=js",
+        output=tmp_path / "out",
+        settings={"NEWSCRAWL_CHROMIUM": "/nonexistent/chromium"},
+        timeout=60,
+    )
+    assert isinstance(result, subprocess.CompletedProcess)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "newscrawl: error: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file"
+    )
+    assert not (tmp_path / "out").exists()

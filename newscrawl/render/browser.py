@@ -55,6 +55,13 @@ def launch_options(settings: Mapping[str, Any], base: Mapping[str, Any] | None =
     return options
 
 
+def check_chromium_setting(settings: Mapping[str, Any]) -> None:
+    """``NEWSCRAWL_CHROMIUM``, when given, must name an executable file: a ValueError says which."""
+    executable = str(settings.get("NEWSCRAWL_CHROMIUM") or "").strip()
+    if executable and not (Path(executable).is_file() and os.access(executable, os.X_OK)):
+        raise ValueError(f"NEWSCRAWL_CHROMIUM: {executable} is not an executable file")
+
+
 def system_chromium() -> str | None:
     for name in SYSTEM_CHROMIUMS:
         found = shutil.which(name)
