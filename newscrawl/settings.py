@@ -6,6 +6,7 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_MIRROR``: base URL of a local mirror to download from instead of the live site;
 - ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
+- ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
 - ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
 """
 
@@ -22,6 +23,7 @@ NEWSCRAWL_OUTPUT = os.environ.get("NEWSCRAWL_OUTPUT", "output")
 NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR", "")
 NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/newscrawl/newscrawl")
 NEWSCRAWL_MAX_LISTING_PAGES = 5
+NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
 
 USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT}; news archiver for research)"

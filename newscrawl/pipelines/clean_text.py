@@ -7,45 +7,97 @@ from typing import Any
 
 import trafilatura
 from itemadapter import ItemAdapter
+from lxml import etree
 
 from newscrawl.pipelines.stats import CountingPipeline
 
 EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
-_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u200b\ufeff]+")
+# Only ASCII blanks are folded: a non-breaking space is the newsroom's typography and part of the text.
+_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
+# trafilatura's XML elements that are one line of text each.
+_LINE_TAGS = {"p", "head", "item", "row", "cell"}
+# trafilatura folds every Unicode blank, U+00A0 too; a stand-in carries it through.
+_NBSP_STAND_IN = "\u2e3a\u2423\u2e3a"  # printable (trafilatura drops unprintables), never in news text
+_NBSP = re.compile(r"\xa0|&nbsp;|&#160;|&#xa0;", re.IGNORECASE)
 
 
 def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
     """Clean text of an HTML fragment (the body a parser found) or of a whole page.
 
-    A fragment is already the article, so trafilatura runs with ``favor_recall`` to keep short lines such
-    as sub-headings and lead-ins; a whole page runs with trafilatura's defaults, which cut the chrome.
+    trafilatura extracts the text as XML; each paragraph, sub-heading (``head``), list item and table row
+    becomes one line, so the line structure does not depend on which of trafilatura's internal
+    algorithms won. A fragment is already the article, so it runs with ``favor_recall`` inside an
+    ``<article>`` to keep short lines such as sub-headings and lead-ins; a whole page runs with
+    trafilatura's defaults, which cut the site's chrome.
     """
     if not html or not html.strip():
         return ""
-    text = trafilatura.extract(
-        html,
-        output_format="txt",
+    html = _NBSP.sub(_NBSP_STAND_IN, html)
+    document = html if whole_page else f"<html><body><article>{html}</article></body></html>"
+    xml = trafilatura.extract(
+        document,
+        output_format="xml",
         include_comments=False,
         include_tables=True,
         include_images=False,
         include_links=False,
+        include_formatting=False,
         deduplicate=False,
         favor_recall=not whole_page,
+        fast=not whole_page,
         with_metadata=False,
     )
-    return normalize_text(text or "")
+    if not xml:
+        return ""
+    root = etree.fromstring(xml.encode("utf-8"))
+    main = root.find("main")
+    return "\n".join(_lines(main if main is not None else root))
+
+
+def _lines(element: etree._Element) -> list[str]:
+    lines: list[str] = []
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "row":
+            cells = [normalize_line("".join(cell.itertext())) for cell in child]
+            line = " | ".join(c for c in cells if c)
+            if line:
+                lines.append(line)
+        elif child.tag in _LINE_TAGS and not any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in child):
+            line = normalize_line("".join(child.itertext()))
+            if line:
+                lines.append(line)
+        else:
+            lines.extend(_lines(child))
+        # text directly inside a container (rare) is a line of its own
+        if child.tail and child.tail.strip() and element.tag not in _LINE_TAGS:
+            lines.append(normalize_line(child.tail))
+    return lines
+
+
+_BLOCK_TAGS = {"p", "head", "list", "item", "quote", "table", "row", "div"}
+
+
+def normalize_line(text: str) -> str:
+    """One line: ASCII blanks folded, blanks of any kind trimmed at the ends, inner U+00A0 kept."""
+    return _BLANKS.sub(" ", text.replace(_NBSP_STAND_IN, "\xa0")).strip()
 
 
 def normalize_text(text: str) -> str:
-    """Fold runs of blanks (non-breaking spaces too) and drop empty lines."""
-    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    """Fold runs of ASCII blanks in each line and drop empty lines."""
+    lines = (normalize_line(line) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
 
 def clean_text(item: dict[str, Any]) -> None:
     """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``."""
     whole_page = "body/whole_page" in (item.get("fallbacks") or [])
-    item["text"] = html_to_text(item.get("body_html"), whole_page=whole_page)
+    text = html_to_text(item.get("body_html"), whole_page=whole_page)
+    title = item.get("title")
+    if title and text.split("\n", 1)[0] == title:
+        text = text.split("\n", 1)[1] if "\n" in text else ""  # the headline is the title, not body text
+    item["text"] = text
     item["extractor"] = EXTRACTOR
 
 

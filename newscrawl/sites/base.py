@@ -159,11 +159,12 @@ class Page:
         return None, None
 
 
-_WS = re.compile(r"\s+")
+_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def clean_inline(text: str) -> str:
-    return _WS.sub(" ", text.replace("\xa0", " ")).strip()
+    """Fold ASCII blanks; a non-breaking space is the newsroom's typography and stays."""
+    return _BLANKS.sub(" ", text).strip()
 
 
 @dataclass

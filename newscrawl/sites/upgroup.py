@@ -94,6 +94,8 @@ REMOVE = (
     "div[class*=banner]",
     "div.post_news_photo_source",
     "figure figcaption",
+    "div.image-box__caption",  # photo captions and credits are not article text
+    "div.image-box__author",
 )
 
 # Lines that the platform prints inside article bodies in all three languages.

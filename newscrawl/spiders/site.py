@@ -116,17 +116,35 @@ class SiteSpider(scrapy.Spider):
             for listing in site.listings:
                 url = site.url(listing.format(prefix=prefix))
                 yield self._source(url, "listing", self.parse_listing, listing=url, page=1)
-            if self.since and self.until:
-                day = self.until
-                while day >= self.since:
-                    for template in site.date_archives:
-                        path = template.format(prefix=prefix, ddmmyyyy=f"{day:%d%m%Y}")
-                        yield self._source(site.url(path), "date_archive", self.parse_listing)
-                    day -= timedelta(days=1)
+            for day in self.archive_days():
+                for template in site.date_archives:
+                    path = template.format(prefix=prefix, ddmmyyyy=f"{day:%d%m%Y}")
+                    yield self._source(site.url(path), "date_archive", self.parse_listing)
         for path in site.news_sitemaps:
             yield self._source(site.url(path), "sitemap", self.parse_sitemap)
         if self.since and site.sitemap_index:
             yield self._source(site.url(site.sitemap_index), "sitemap", self.parse_sitemap)
+
+    def archive_days(self) -> list[date]:
+        """Days whose date-archive pages to read: every day of a window up to the configured length.
+
+        A longer window (a multi-year backfill) leaves the days to the monthly sitemaps rather than
+        requesting thousands of date pages per language; run it in yearly windows to use them.
+        """
+        if not (self.since and self.until and self.site.date_archives):
+            return []
+        days = (self.until - self.since).days + 1
+        limit = self.settings.getint("NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS", 366)
+        if days > limit:
+            self.count("discovery/date_archive/window_too_long")
+            self.logger.info(
+                "window of %d days is longer than NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS=%d: date archives skipped, "
+                "monthly sitemaps, feeds and listings used",
+                days,
+                limit,
+            )
+            return []
+        return [self.until - timedelta(days=n) for n in range(days)]
 
     async def start(self) -> AsyncIterator[Any]:
         for request in self.discovery_requests():
