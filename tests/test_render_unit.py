@@ -136,6 +136,8 @@ def test_same_site(host: str, other: str, expected: bool) -> None:
         (ARTICLE_URL, {"source": "homepage"}, True),
         ("https://www.eurointegration.com.ua/news/", {"source": "listing"}, True),
         ("https://www.eurointegration.com.ua/rss/", {"source": "feed"}, False),
+        (ARTICLE_URL, {"source": "feed", "ref": "an article found in a feed"}, True),
+        (ARTICLE_URL, {"source": "sitemap", "ref": "an article found in a sitemap"}, True),
         ("https://www.eurointegration.com.ua/sitemap/sitemap-news.xml", {"source": "sitemap"}, False),
         ("https://www.eurointegration.com.ua/robots.txt", {"dont_obey_robotstxt": True}, False),
     ],

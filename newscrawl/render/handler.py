@@ -1,6 +1,6 @@
 """The download handler: plain requests go to Scrapy's HTTP handler (or the mirror), rendered ones to Chromium.
 
-It is scrapy-playwright's handler with four changes:
+It is scrapy-playwright's handler with these changes:
 
 - Playwright and the browser start on the first request that asks for rendering, not with the engine,
   so a crawl that renders nothing starts no browser;
@@ -9,6 +9,8 @@ It is scrapy-playwright's handler with four changes:
   its last page is done), which keeps the browser's memory flat over long crawls;
 - a page has ``NEWSCRAWL_RENDER_TIMEOUT`` seconds in all; one that never settles is closed and raises
   :class:`RenderTimeout`, which Scrapy's RetryMiddleware retries like any download timeout;
+- the response says in its Content-Type which charset the rendered DOM was encoded in, since the page's
+  own ``<meta charset>`` may name another (windows-1251 on old pages);
 - with ``NEWSCRAWL_MIRROR`` the browser still navigates to the real URL, and every request it makes is
   fetched from the mirror and fulfilled under the real URL, so pages, cookies and scripts behave as live.
 
@@ -33,7 +35,7 @@ from playwright.async_api import Route
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
@@ -92,6 +94,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         self._generation_pages = 0
         self._in_flight: Counter[str] = Counter()
         self._retired: set[str] = set()
+        self._pools: dict[str, list[BrowserPage]] = {}  # idle pages of each context, reused by the next request
 
     # --- start lazily ---------------------------------------------------------------------------
     async def _maybe_launch_in_thread(self) -> None:
@@ -108,24 +111,40 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         if not request.meta.get("playwright"):
             return await super().download_request(request)
         await self._ensure_started()
+        meta = request.meta
+        # Pages are reused only in our own contexts and when the caller does not manage pages itself.
+        pooled = not (
+            meta.get("playwright_context") or meta.get("playwright_page") or meta.get("playwright_include_page")
+        )
         async with self.page_slots:
-            context = request.meta.get("playwright_context") or self._next_context()
+            context = meta.get("playwright_context") or self._next_context()
+            await self._close_retired()
             self._in_flight[context] += 1
             state: dict[str, Any] = {}
+            page: BrowserPage | None = None
             try:
-                with _borrowed_meta(request.meta, self._render_meta(request, context, state)):
+                extra = self._render_meta(request, context, state)
+                if pooled:
+                    extra["playwright_include_page"] = True
+                    extra["playwright_page"] = self._pooled_page(context)
+                with _borrowed_meta(meta, extra):
                     try:
                         response = await asyncio.wait_for(super().download_request(request), self.render_timeout)
                     except (TimeoutError, PlaywrightTimeoutError) as exc:
-                        await self._close_page(state.get("page"))
                         self.stats.inc_value("newscrawl/render/timeout")
                         raise RenderTimeout(
                             f"page did not settle within {self.render_timeout:g}s: {request.url}"
                         ) from exc
+                page = state.get("page")
             finally:
-                await self._release_context(context)
+                if page is not None and pooled:
+                    await self._return_page(context, page)
+                elif page is None and not meta.get("playwright_include_page"):
+                    await self._close_page(state.get("page"))  # failed or timed out: never reused
+                self._in_flight[context] -= 1
+                await self._close_retired()
         self.stats.inc_value("newscrawl/render/pages")
-        return response
+        return _declare_charset(response)
 
     def _render_meta(self, request: Request, context: str, state: dict[str, Any]) -> dict[str, Any]:
         """The scrapy-playwright meta keys for one rendering, restored when it ends."""
@@ -143,7 +162,8 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
     async def _init_page(self, user_callback: Any, state: dict[str, Any], page: BrowserPage, request: Request) -> None:
         state["page"] = page
         if self.mirror:
-            await page.route("**/*", self._route_to_mirror)
+            # "**" like scrapy-playwright's own route, so that its unroute("**") clears ours on page reuse.
+            await page.route("**", self._route_to_mirror)
         if user_callback:
             await load_object(user_callback)(page, request)
 
@@ -153,7 +173,25 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
                 await page.close()
                 self.stats.inc_value("playwright/page_count/closed")
 
-    # --- contexts: bounded and recycled ---------------------------------------------------------
+    # --- pages and contexts: bounded, reused, recycled ------------------------------------------
+    def _pooled_page(self, context: str) -> BrowserPage | None:
+        pool = self._pools.get(context, [])
+        while pool:
+            page = pool.pop()
+            if not page.is_closed():
+                self.stats.inc_value("newscrawl/render/pages_reused")
+                return page
+        return None
+
+    async def _return_page(self, context: str, page: BrowserPage | None) -> None:
+        """Keep a page that rendered cleanly for the next request of its context; close any other."""
+        if page is None or page.is_closed():
+            return
+        if context in self._retired or context not in self.context_wrappers:
+            await self._close_page(page)
+            return
+        self._pools.setdefault(context, []).append(page)
+
     def _next_context(self) -> str:
         if self._generation_pages >= self.recycle_every:
             self._retired.add(f"{CONTEXT_PREFIX}{self._generation}")
@@ -162,11 +200,15 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         self._generation_pages += 1
         return f"{CONTEXT_PREFIX}{self._generation}"
 
-    async def _release_context(self, name: str) -> None:
-        self._in_flight[name] -= 1
-        if name in self._retired and self._in_flight[name] <= 0:
+    async def _close_retired(self) -> None:
+        """Close the idle pages of retired contexts at once, and each retired context once its last page is done."""
+        for name in self._retired:
+            for page in self._pools.pop(name, []):
+                await self._close_page(page)
+        for name in [n for n in self._retired if self._in_flight[n] <= 0]:
             self._retired.discard(name)
-            del self._in_flight[name]
+            self._in_flight.pop(name, None)
+            self._pools.pop(name, None)
             wrapper = self.context_wrappers.get(name)
             if wrapper is not None:
                 with suppress(PlaywrightError):
@@ -207,6 +249,16 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
     # --- the mirror -----------------------------------------------------------------------------
     async def _route_to_mirror(self, route: Route, request: PlaywrightRequest) -> None:
         """Fetch what the page asks for from the mirror and answer it under the real URL."""
+        try:
+            await self._answer_from_mirror(route, request)
+        except PlaywrightError as exc:
+            # Typically the page was closed (timed out, crawl ending) while one of its requests was pending.
+            self.stats.inc_value("newscrawl/render/mirror_failed")
+            logger.debug("mirror request for %s failed: %s", request.url, exc)
+            with suppress(PlaywrightError):
+                await route.abort("failed")
+
+    async def _answer_from_mirror(self, route: Route, request: PlaywrightRequest) -> None:
         assert self.mirror is not None
         url = request.url
         if url.startswith(self.mirror + "/") or not url.startswith(("http://", "https://")):
@@ -224,15 +276,29 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         user_agent = self._crawler.settings.get("USER_AGENT")
         if user_agent:
             headers["user-agent"] = user_agent
+        fetched = await route.fetch(
+            url=mirror_url(self.mirror, url), headers=headers, max_redirects=0, timeout=self.render_timeout * 1000
+        )
         try:
-            fetched = await route.fetch(
-                url=mirror_url(self.mirror, url), headers=headers, max_redirects=0, timeout=self.render_timeout * 1000
-            )
-        except PlaywrightError:
-            self.stats.inc_value("newscrawl/render/mirror_failed")
-            await route.abort("failed")
-            return
-        await route.fulfill(response=fetched)
+            await route.fulfill(response=fetched)
+        finally:
+            # The driver keeps a fetched body until it is disposed of (or the context closes).
+            with suppress(PlaywrightError):
+                await fetched.dispose()
+
+
+def _declare_charset(response: Response) -> Response:
+    """Name the charset the rendered DOM was encoded in, in the Content-Type header.
+
+    The page's own ``<meta charset>`` still names the charset it was served in (windows-1251 on old
+    pages), and whoever decodes the body would believe it; the header comes first for every decoder.
+    """
+    if not isinstance(response, TextResponse):
+        return response
+    mime = (response.headers.get("Content-Type") or b"text/html").split(b";", 1)[0].strip() or b"text/html"
+    headers = response.headers.copy()
+    headers["Content-Type"] = mime + b"; charset=" + response.encoding.encode("ascii")
+    return response.replace(headers=headers)
 
 
 async def _maybe_await(value: Any) -> Any:

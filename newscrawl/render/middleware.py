@@ -36,7 +36,8 @@ def wants_render(request: Request) -> bool:
     """Whether a request of a rendering crawl is a page to render (not a feed, sitemap or robots.txt)."""
     if request.meta.get("dont_obey_robotstxt") or request.url.split("?", 1)[0].endswith("/robots.txt"):
         return False
-    return request.meta.get("source") not in PLAIN_SOURCES
+    # An article (``ref``) is rendered whichever source found it; a feed or sitemap itself never is.
+    return request.meta.get("ref") is not None or request.meta.get("source") not in PLAIN_SOURCES
 
 
 def is_challenge(response: Response) -> bool:
