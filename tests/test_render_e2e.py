@@ -287,3 +287,39 @@ def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
         "newscrawl: error: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_killed_crawl_leaves_no_browser(tmp_path: Path, serve_mirror) -> None:
+    """Even ``kill -9`` of the crawl mid-render: Playwright's driver sees its pipe close and ends Chromium."""
+    root = tmp_path / "mirror"
+    write_site(
+        root, [Article(7190000 + i, f"Новина {i}", ["Абзац один.", "Абзац два."], js_body=True) for i in range(40)]
+    )
+    mirror = serve_mirror(root)
+    proc = run_crawl(
+        "eurointegration",
+        "lang=uk",
+        "render=js",
+        mirror=mirror.url,
+        output=tmp_path / "out",
+        settings=RENDER_SETTINGS,
+        wait=False,
+    )
+    assert isinstance(proc, subprocess.Popen)
+    watch = ProcessWatch(proc.pid)
+    try:
+        deadline = time.monotonic() + 60
+        while not any("/news/2023/05/10/" in line for line in mirror.requested()) and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the browser is rendering articles
+        time.sleep(0.3)
+        assert watch.browsers(), "no Chromium process was seen"
+        proc.kill()
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        watch.stop()
+    deadline = time.monotonic() + 15
+    while watch.left_behind() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert watch.left_behind() == []

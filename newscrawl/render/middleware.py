@@ -1,7 +1,8 @@
 """Which requests are rendered, escalation of JavaScript challenges, and counting what rendering dropped.
 
 - A spider with ``render_js`` true (``-a render=js``, or its site profile's ``render_js``) gets its HTML
-  pages rendered; feeds, sitemaps and robots.txt are always downloaded plainly. ``meta["playwright"]``
+  pages rendered (articles, homepages, listings); feeds, sitemaps and robots.txt are always downloaded
+  plainly. ``meta["playwright"]``
   set in code (``True`` or ``False``) is left alone.
 - A plain download that turns out to be a JavaScript challenge (``detect_kind``) is requested once more
   through the browser when the site profile allows it (``render_on_challenge``) and the crawl did not
