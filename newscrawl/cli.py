@@ -12,6 +12,7 @@ import gzip
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from newscrawl import exitcodes
@@ -96,6 +97,7 @@ def cmd_fixtures_add(args: argparse.Namespace) -> int:
             real=not args.hand_written,
             note=args.note,
             root=Path(args.root),
+            crawled_at=datetime.fromisoformat(args.crawled_at) if args.crawled_at else None,
         )
     except OSError as exc:
         print(f"newscrawl: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
@@ -138,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--slug", required=True, help="short name, e.g. japan_nato_office")
     p.add_argument("--note", default="saved page", help="where the page came from")
     p.add_argument("--hand-written", action="store_true", help="the page was written by hand, not saved")
+    p.add_argument("--crawled-at", help="when the page was fetched, ISO 8601 with offset (default: now)")
     p.add_argument("--root", default="tests/fixtures/sites")
     p.set_defaults(handler=cmd_fixtures_add)
     return parser

@@ -7,7 +7,10 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
 - ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
 - ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
-- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50).
+- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
+- ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
+- ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
+  page answered 200, and the first wait in seconds (doubled each time).
 """
 
 from __future__ import annotations
@@ -25,6 +28,18 @@ NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/news
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
+NEWSCRAWL_QUALITY: dict[str, float] = {}
+NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
+NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+
+DOWNLOADER_MIDDLEWARES = {
+    # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
+    "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
+    # after HttpCompression (590) has unpacked the body, before Retry (550)
+    "newscrawl.not_article.RetryNotArticleMiddleware": 560,
+    # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
+    "newscrawl.render.middleware.RenderMiddleware": 540,
+}
 
 USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT}; news archiver for research)"
 
@@ -56,6 +71,7 @@ DOWNLOAD_HANDLERS = {
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.clean_text.CleanTextPipeline": 100,
+    "newscrawl.pipelines.measure_quality.MeasureQualityPipeline": 150,
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,
@@ -68,9 +84,6 @@ EXTENSIONS = {
 
 # JavaScript rendering (newscrawl.render): only for requests that ask; the browser starts on the first one.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # scrapy-playwright needs it
-DOWNLOADER_MIDDLEWARES = {
-    "newscrawl.render.middleware.RenderMiddleware": 540,  # below RetryMiddleware (550)
-}
 NEWSCRAWL_CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "")  # a system Chromium, e.g. /usr/bin/chromium
 NEWSCRAWL_RENDER_TIMEOUT = 30  # seconds a page has in all, navigation and settling
 NEWSCRAWL_RENDER_RETRY_TIMES = 1  # retries of a rendered page that timed out

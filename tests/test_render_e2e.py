@@ -6,20 +6,22 @@ tests are skipped only where no Chromium exists at all.
 
 from __future__ import annotations
 
-import re
+import json
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from newscrawl.render.browser import system_chromium
 from tests.conftest import read_archive, run_crawl
+from tests.crawl_stats import stats_of
 from tests.mirror_eurointegration import build_mirror
-from tests.render_mirror import HOST, Article, TrickServer, article_html, write_site
+from tests.render_mirror import HOST, RENDER_SCRIPT, Article, TrickServer, article_html, write_site
 
 CHROMIUM = system_chromium()
 pytestmark = [
@@ -57,18 +59,12 @@ RENDER_SETTINGS = {
     # The hanging page, downloaded plainly, fails fast.
     "DOWNLOAD_TIMEOUT": "3",
     "RETRY_TIMES": "0",
+    # A challenge that is not rendered is retried plainly (newscrawl.not_article): without the wait here.
+    "NEWSCRAWL_NOT_ARTICLE_BACKOFF": "0",
 }
 
-_STAT = re.compile(r"^[ {]'([^']+)': (\d+),?$", re.MULTILINE)
 
-
-def crawl_stats(stderr: str) -> dict[str, int]:
-    """The integer stats of Scrapy's end-of-crawl dump."""
-    dump = stderr.split("Dumping Scrapy stats:", 1)[1]
-    return {name: int(value) for name, value in _STAT.findall(dump)}
-
-
-def ours(stats: dict[str, int], prefix: str) -> dict[str, int]:
+def ours(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {k: v for k, v in stats.items() if k.startswith(prefix)}
 
 
@@ -143,7 +139,7 @@ def test_plain_crawl_drops_the_js_page_and_starts_no_browser(tmp_path: Path, ser
     mirror = serve_mirror(root)
     err, watch, code = watched_crawl("lang=uk", mirror=mirror.url, output=tmp_path / "out", settings=RENDER_SETTINGS)
     assert code == 0, err[-3000:]
-    stats = crawl_stats(err)
+    stats = stats_of(err)
     assert stats["newscrawl/dropped/missing_body"] == 1
     assert "Dropped: no article body at " + JS_ARTICLE.url in err
     assert [r["url"] for r in read_archive(tmp_path / "out")] == [PLAIN_ARTICLE.url]
@@ -174,7 +170,7 @@ def test_rendered_crawl_archives_the_js_page_and_drops_the_page_that_never_settl
     assert record["fallbacks"] == []
     assert records[PLAIN_ARTICLE.url]["text"] == PLAIN_ARTICLE.text
 
-    stats = crawl_stats(err)
+    stats = stats_of(err)
     # Rendered: homepage, /news/, /articles/ and the four articles; the hanging one twice (one retry).
     # Feeds, sitemaps and robots.txt are never rendered.
     assert stats["newscrawl/render/pages"] == 6
@@ -205,13 +201,12 @@ def test_rendered_crawl_archives_the_js_page_and_drops_the_page_that_never_settl
 
 
 def test_rendered_crawl_of_the_site_mirror_archives_the_same_text(tmp_path: Path, serve_mirror) -> None:
-    """Rendering changes nothing on pages that need none: the hand-written site mirror, Ukrainian pages
-    of all three generations (the old ones in windows-1251), archived exactly as the mirror expects."""
-    expected = [e for e in build_mirror(tmp_path / "mirror") if e["lang"] == "uk"]
+    """Rendering changes nothing on pages that need none: the hand-written site mirror, all three page
+    generations (the old ones in windows-1251), archived exactly as the plain crawl's test expects."""
+    expected = build_mirror(tmp_path / "mirror")
     mirror = serve_mirror(tmp_path / "mirror")
     settings = {**RENDER_SETTINGS, "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": "20000", "NEWSCRAWL_RENDER_TIMEOUT": "30"}
     err, watch, code = watched_crawl(
-        "lang=uk",
         "since=2016-12-01",
         "until=2025-12-31",
         "render=js",
@@ -225,7 +220,7 @@ def test_rendered_crawl_of_the_site_mirror_archives_the_same_text(tmp_path: Path
     for e in expected:
         got = records[e["url"]]
         assert (got["title"], got["published"], got["text"]) == (e["title"], e["published"], e["text"]), e["url"]
-    stats = crawl_stats(err)
+    stats = stats_of(err)
     assert stats["newscrawl/render/pages"] >= len(expected)
     assert "newscrawl/render/timeout" not in stats
     assert watch.left_behind() == []
@@ -241,11 +236,12 @@ def test_challenge_page_passes_by_escalation(tmp_path: Path, trick_server: Trick
         "Єврокомісія оприлюднила щорічний звіт про розширення.\nУкраїна отримала найвищу оцінку."
     )
     assert records[CHALLENGED_ARTICLE.url]["title"] == "Єврокомісія оприлюднила звіт про розширення"
-    stats = crawl_stats(err)
+    stats = stats_of(err)
     assert stats["newscrawl/render/escalated"] == 1
     assert stats["newscrawl/render/challenge_passed"] == 1
     assert stats["newscrawl/render/pages"] == 1
     assert "newscrawl/dropped/challenge_page" not in stats
+    assert ours(stats, "newscrawl/not_article/") == {}  # escalated before any plain retry
     # The server saw: the plain download and the browser's first visit without the cookie, then the
     # browser's reload with the cookie its script had set.
     path = f"/{HOST}{CHALLENGED_ARTICLE.path}"
@@ -258,8 +254,11 @@ def test_render_off_never_escalates(tmp_path: Path, trick_server: TrickServer) -
     err, watch, code = watched_crawl(
         "lang=uk", "render=off", mirror=trick_server.start(), output=tmp_path / "out", settings=RENDER_SETTINGS
     )
-    stats = crawl_stats(err)
+    stats = stats_of(err)
     assert stats["newscrawl/dropped/challenge_page"] == 1
+    assert stats["newscrawl/not_article/retried/challenge"] == 2  # waited out plainly instead, in vain
+    path = f"/{HOST}{CHALLENGED_ARTICLE.path}"
+    assert [cookie for p, cookie in trick_server.log if p == path] == [False, False, False]
     assert ours(stats, "newscrawl/render/") == {}
     assert watch.browsers() == {}
     assert CHALLENGED_ARTICLE.url not in {r["url"] for r in read_archive(tmp_path / "out")}
@@ -323,3 +322,61 @@ def test_killed_crawl_leaves_no_browser(tmp_path: Path, serve_mirror) -> None:
     while watch.left_behind() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert watch.left_behind() == []
+
+
+NEWS_HOST = "news.example.org"
+NEWS_PARAGRAPHS = [
+    "The harbour council approved next year's budget on Tuesday after a debate that lasted four hours.",
+    "Most of the new money goes to dredging the northern channel and to repairs of the old ferry pier.",
+]
+
+
+def write_news_site(root: Path) -> str:
+    """A site without a profile whose only article builds its body in the browser; returns the article URL."""
+    site = root / NEWS_HOST
+    (site / "news" / "budget").mkdir(parents=True)
+    (site / "static").mkdir()
+    url = f"https://{NEWS_HOST}/news/budget/"
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Example News</title>'
+        '<link rel="alternate" type="application/rss+xml" href="/rss.xml"></head><body><h1>Example News</h1></body></html>',
+        "utf-8",
+    )
+    (site / "rss.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Example News</title><item><title>Budget</title>'
+        f"<link>{url}</link><pubDate>Tue, 20 Jan 2026 11:30:00 +0200</pubDate></item></channel></rss>",
+        "utf-8",
+    )
+    data = json.dumps({"paragraphs": NEWS_PARAGRAPHS})
+    (site / "news" / "budget" / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Council approves the harbour budget</title>'
+        '<meta property="og:title" content="Council approves the harbour budget">'
+        '<meta property="article:published_time" content="2026-01-20T11:30:00+02:00"></head>'
+        '<body><main><article><h1>Council approves the harbour budget</h1><div class="post__text"></div></article>'
+        f"</main><script>window.__ARTICLE__ = {data};</script>"
+        '<script src="/static/article.js"></script></body></html>',
+        "utf-8",
+    )
+    (site / "static" / "article.js").write_text(RENDER_SCRIPT, "utf-8")
+    return url
+
+
+@pytest.mark.parametrize("render", ["", "js"])
+def test_news_spider_renders_on_request(tmp_path: Path, serve_mirror, render: str) -> None:
+    url = write_news_site(tmp_path / "mirror")
+    mirror = serve_mirror(tmp_path / "mirror")
+    args = [f"url=https://{NEWS_HOST}/"] + ([f"render={render}"] if render else [])
+    result = run_crawl("news", *args, mirror=mirror.url, output=tmp_path / "out", settings=RENDER_SETTINGS, timeout=120)
+    assert isinstance(result, subprocess.CompletedProcess)
+    stats = stats_of(result.stderr)
+    records = read_archive(tmp_path / "out")
+    if render:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert [(r["url"], r["title"], r["text"]) for r in records] == [
+            (url, "Council approves the harbour budget", "\n".join(NEWS_PARAGRAPHS))
+        ]
+        assert stats["newscrawl/render/pages"] == 2  # the homepage and the article; not robots, feed, sitemap
+    else:
+        assert records == []
+        assert stats["newscrawl/dropped/missing_body"] == 1
+        assert ours(stats, "newscrawl/render/") == {}

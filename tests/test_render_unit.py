@@ -20,7 +20,7 @@ from newscrawl.render import check_render
 from newscrawl.render.abort import same_site
 from newscrawl.render.browser import QUIET_ARGS, ChromiumProvider, check_chromium_setting, launch_options
 from newscrawl.render.handler import RenderTimeout
-from newscrawl.render.middleware import RenderMiddleware, wants_render
+from newscrawl.render.middleware import EscalateChallengeMiddleware, RenderMiddleware, wants_render
 from newscrawl.sites import get_site
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from newscrawl.spiders.site import check_arguments
@@ -138,6 +138,8 @@ def test_same_site(host: str, other: str, expected: bool) -> None:
         ("https://www.eurointegration.com.ua/rss/", {"source": "feed"}, False),
         (ARTICLE_URL, {"source": "feed", "ref": "an article found in a feed"}, True),
         (ARTICLE_URL, {"source": "sitemap", "ref": "an article found in a sitemap"}, True),
+        ("https://example.org/2023/05/10/story/", {"source": "feed", "article": True}, True),  # the news spider
+        ("https://example.org/robots.txt", {"source": "robots"}, False),
         ("https://www.eurointegration.com.ua/sitemap/sitemap-news.xml", {"source": "sitemap"}, False),
         ("https://www.eurointegration.com.ua/robots.txt", {"dont_obey_robotstxt": True}, False),
     ],
@@ -176,8 +178,13 @@ def test_plain_crawl_marks_nothing() -> None:
     assert "playwright" not in request.meta
 
 
+def _escalator(**spider_args: str) -> tuple[EscalateChallengeMiddleware, Crawler]:
+    _mw, crawler = _middleware(**spider_args)
+    return EscalateChallengeMiddleware.from_crawler(crawler), crawler
+
+
 def test_challenge_is_escalated_once() -> None:
-    mw, crawler = _middleware()
+    mw, crawler = _escalator()
     request = Request(ARTICLE_URL, meta={"source": "homepage", "ref": "kept"})
     retried = mw.process_response(request, _response(request, challenge_html()))
     assert isinstance(retried, Request)
@@ -194,8 +201,8 @@ def test_challenge_is_escalated_once() -> None:
 
 
 def test_article_is_not_escalated() -> None:
-    mw, crawler = _middleware()
-    request = Request(ARTICLE_URL)
+    mw, crawler = _escalator()
+    request = Request(ARTICLE_URL, meta={"ref": "an article"})
     page = article_html(Article(7162010, "Заголовок", ["Абзац один.", "Абзац два."]))
     response = _response(request, page)
     assert mw.process_response(request, response) is response
@@ -203,15 +210,18 @@ def test_article_is_not_escalated() -> None:
     assert crawler.stats.get_value("newscrawl/render/escalated") is None
 
 
-def test_render_off_or_other_sites_are_not_escalated() -> None:
-    mw, _crawler = _middleware(render="off")
-    request = Request(ARTICLE_URL)
+def test_render_off_other_sites_and_discovery_pages_are_not_escalated() -> None:
+    mw, _crawler = _escalator(render="off")
+    request = Request(ARTICLE_URL, meta={"ref": "an article"})
     response = _response(request, challenge_html())
     assert mw.process_response(request, response) is response
-    mw, _crawler = _middleware()
-    other = Request("https://example.org/news/1/")
+    mw, _crawler = _escalator()
+    other = Request("https://example.org/news/1/", meta={"article": True})
     response = _response(other, challenge_html())
     assert mw.process_response(other, response) is response
+    listing = Request("https://www.eurointegration.com.ua/news/", meta={"source": "listing"})
+    response = _response(listing, challenge_html())
+    assert mw.process_response(listing, response) is response
 
 
 def test_rendering_failures_are_counted_by_reason() -> None:

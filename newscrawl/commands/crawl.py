@@ -21,6 +21,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.store import SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
+from newscrawl.quality import parse_overrides
 from newscrawl.render.browser import check_chromium_setting
 
 
@@ -43,6 +44,7 @@ def check_settings(settings: Any) -> None:
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
+    parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
 
 
 def exit_code(crawler: Crawler) -> int:
@@ -51,7 +53,13 @@ def exit_code(crawler: Crawler) -> int:
         return int(stats["newscrawl/exit_code"])
     if stats.get("finish_reason") != "finished":
         return exitcodes.FAILED
-    if not stats.get("newscrawl/articles/parsed") and not stats.get("newscrawl/articles/skipped_archived"):
+    # sitemaps and sitemap entries skipped by their watermark are articles an earlier run has seen
+    known = (
+        "newscrawl/articles/skipped_archived",
+        "newscrawl/sitemap/entries_unchanged",
+        "newscrawl/sitemap/unchanged",
+    )
+    if not stats.get("newscrawl/articles/parsed") and not any(stats.get(k) for k in known):
         return exitcodes.NO_ARTICLES
     return exitcodes.OK
 

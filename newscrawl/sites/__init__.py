@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from newscrawl.sites import eurointegration
+from newscrawl.sites import champion, epravda, eurointegration, pravda
 from newscrawl.sites.base import ArticleRef, Site
 from newscrawl.urls import host_of
 
-SITES: dict[str, Site] = {site.key: site for site in (eurointegration.SITE,)}
+SITES: dict[str, Site] = {
+    site.key: site for site in (eurointegration.SITE, pravda.SITE, epravda.SITE, champion.SITE)
+}
 
 
 class UnknownSite(KeyError):

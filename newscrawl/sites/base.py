@@ -50,6 +50,39 @@ def boilerplate(name: str, regex: str) -> Boilerplate:
 
 
 @dataclass(frozen=True)
+class UrlShape:
+    """One more article URL shape of a site: a path regex with named groups and its canonical URL.
+
+    Groups: ``prefix`` (language path prefix, may be absent), ``section``, ``id``, and either
+    ``year``/``month``/``day`` (dated URLs) or ``slug`` (slug URLs such as epravda's
+    ``/tehnologiji/<slug>-813313/``). The template may use ``{base} {prefix} {section} {slug} {id}``
+    and the date fields.
+    """
+
+    pattern: re.Pattern[str]
+    canonical: str
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """The drift guard's floors for one site (``newscrawl.quality``); shares are fractions of records.
+
+    A run is judged only when it parsed at least ``min_sample`` articles. Defaults suit a news site whose
+    parser understands its pages: nearly every record has a title, a date and a real body, and almost
+    none needs the whole-page fallback.
+    """
+
+    min_sample: int = 20
+    min_title_share: float = 0.95
+    min_date_share: float = 0.90
+    min_body_chars: int = 300
+    min_body_share: float = 0.80
+    max_whole_page_share: float = 0.20
+    max_stripped_share: float = 0.30  # share of one record's body removed by boilerplate stripping ...
+    max_heavily_stripped_share: float = 0.10  # ... and the share of records that lost more than that
+
+
+@dataclass(frozen=True)
 class Site:
     key: str
     name: str
@@ -72,35 +105,62 @@ class Site:
     render_on_challenge: bool = False  # render a page once more when a plain download was a JavaScript challenge
     custom_settings: Mapping[str, Any] = field(default_factory=dict)
     canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
+    article_shapes: tuple[UrlShape, ...] = ()  # further article URL shapes (slug URLs, ...)
+    quality: QualityThresholds = QualityThresholds()  # the drift guard's floors
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def article_ref(self, url: str) -> ArticleRef | None:
-        """The article an URL points at, whatever variant of it was linked; None for other pages."""
+        """The article an URL points at, whatever variant of it was linked; None for other pages.
+
+        ``article_path`` is tried first (positional groups prefix, section, year, month, day, id, built
+        with ``canonical_template``), then each of ``article_shapes`` (named groups, their own template).
+        """
         if host_of(url) not in self.hosts:
             return None
-        m = self.article_path.match(urlsplit(url.strip()).path)
-        if not m:
-            return None
-        prefix, section, year, month, day, article_id = m.groups()
-        lang = self.lang_prefixes.get(prefix or "", "")
+        path = urlsplit(url.strip()).path
+        shapes = [(self.article_path, self.canonical_template)]
+        shapes += [(shape.pattern, shape.canonical) for shape in self.article_shapes]
+        for pattern, template in shapes:
+            m = pattern.match(path)
+            if m:
+                return self._ref(_groups(m), template)
+        return None
+
+    def _ref(self, groups: Mapping[str, str | None], template: str) -> ArticleRef | None:
+        lang = self.lang_prefixes.get(groups.get("prefix") or "", "")
         if lang not in self.languages:
             return None
-        try:
-            day_value: date | None = date(int(year), int(month), int(day))
-        except ValueError:
-            return None
-        canonical = self.canonical_template.format(
+        day_value: date | None = None
+        if groups.get("year"):
+            try:
+                day_value = date(int(groups["year"] or 0), int(groups["month"] or 0), int(groups["day"] or 0))
+            except ValueError:
+                return None
+        section = groups.get("section") or ""
+        article_id = groups.get("id") or ""
+        canonical = template.format(
             base=self.base_url,
             prefix=self.languages[lang],
             section=section,
-            year=int(year),
-            month=int(month),
-            day=int(day),
+            year=day_value.year if day_value else 0,
+            month=day_value.month if day_value else 0,
+            day=day_value.day if day_value else 0,
             id=article_id,
+            slug=groups.get("slug") or "",
         )
-        return ArticleRef(self.key, lang, section, article_id, day_value, canonical)
+        return ArticleRef(self.key, lang, section.split("/")[0], article_id, day_value, canonical)
+
+
+_POSITIONAL = ("prefix", "section", "year", "month", "day", "id")
+
+
+def _groups(m: re.Match[str]) -> dict[str, str | None]:
+    """A match's groups by name: named groups as they are, positional ones in the ``article_path`` order."""
+    if m.re.groupindex:
+        return m.groupdict()
+    return dict(zip(_POSITIONAL, m.groups(), strict=False))
 
 
 @dataclass
@@ -300,9 +360,13 @@ def has_challenge_marker(text: str) -> bool:
 
 def detect_kind(page: Page) -> str:
     """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+    challenged = has_challenge_marker(page.text)
+    structured = bool(page.selector.css("article, h1"))
+    if not challenged and structured:
+        return "article"  # measuring the text is half the cost of an extraction: only when it decides
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
-    if text_len < 2000 and has_challenge_marker(page.text):
+    if challenged and text_len < 2000:
         return "challenge"
-    if text_len < 200 and not page.selector.css("article, h1"):
+    if text_len < 200 and not structured:
         return "not_article"
     return "article"

@@ -15,20 +15,45 @@ fallbacks; every fallback used is named in ``ParsedPage.fallbacks`` so the crawl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from newscrawl.dates import parse_display_date, parse_iso
 from newscrawl.sites.base import (
     Page,
     ParsedPage,
     Parser,
+    UrlShape,
     boilerplate,
     clean_inline,
     detect_kind,
     hreflang_alternates,
     ld_authors,
 )
+from newscrawl.urls import normalize_url
+
+# Monthly sitemaps of the group: ``/sitemap/sitemap-2025-12.xml.gz`` (groups: year, month).
+FAMILY_MONTHLY_SITEMAP = re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$")
+
+# Path sections of the current platform that hold no articles even when their last segment ends in digits.
+NOT_ARTICLE_SECTIONS = ("tags", "authors", "author", "archives", "projects", "rss", "sitemap", "search", "static")
+
+
+def slug_shape(prefix: str) -> UrlShape:
+    """The current platform's slug URLs, ``/<prefix><section>/<slug>-<id>/`` with the id at the end.
+
+    ``prefix`` is a regex with a named group ``prefix`` for the language path prefix (``(?P<prefix>rus/)?``).
+    Ids are five digits or more, so a tag such as ``/tags/covid-19/`` is no article.
+    """
+    skip = "|".join(NOT_ARTICLE_SECTIONS)
+    return UrlShape(
+        pattern=re.compile(
+            rf"^/{prefix}(?P<section>(?!(?:{skip})/)[a-z][a-z0-9_-]*)/(?P<slug>[a-z0-9][a-z0-9-]*?)-(?P<id>\d{{5,}})/?$"
+        ),
+        canonical="{base}/{prefix}{section}/{slug}-{id}/",
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +195,7 @@ class UPGroupParser(Parser):
             out.authors = _texts(page, gen.authors)
         out.tags = _texts(page, gen.tags) if gen else []
         out.canonical = page.selector.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")
-        out.alternates = hreflang_alternates(page)
+        out.alternates = {**menu_alternates(page), **hreflang_alternates(page)}
 
         body = None
         if gen:
@@ -195,6 +220,25 @@ class UPGroupParser(Parser):
             if page.selector.css(gen.marker):
                 return gen
         return None
+
+
+# The language menu's labels (``a.lang_menu_item``): epravda links its Russian version only from there.
+MENU_LANGUAGES = {"укр": "uk", "рос": "ru", "рус": "ru", "eng": "en"}
+_ENDS_IN_ID = re.compile(r"(?:^|[/-])\d{5,}/?$")
+
+
+def menu_alternates(page: Page) -> dict[str, str]:
+    """Language → URL from the current platform's language menu (the page itself included)."""
+    out: dict[str, str] = {}
+    for link in page.selector.css("a.lang_menu_item"):
+        label = clean_inline(" ".join(link.css("::text").getall())).lower()
+        lang = MENU_LANGUAGES.get(label)
+        href = link.attrib.get("href")
+        # Without a translation the menu links the language's homepage: only article URLs (ending in
+        # the id) are alternates.
+        if lang and href and lang not in out and _ENDS_IN_ID.search(urlsplit(href).path):
+            out[lang] = normalize_url(href, keep_query=False)
+    return out
 
 
 def _texts(page: Page, selectors: tuple[str, ...]) -> list[str]:
