@@ -33,3 +33,9 @@ class DuplicateArticle(ArticleDropped):
 
 class UnchangedArticle(ArticleDropped):
     reason = "unchanged_article"
+
+
+class BinaryContent(ArticleDropped):
+    """Bytes that are not text (an image, PDF or archive) served with an HTML content type."""
+
+    reason = "binary_content"

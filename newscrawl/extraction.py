@@ -7,10 +7,11 @@ code path. Nothing here needs Scrapy's engine, a network or a frozen clock.
 
 from __future__ import annotations
 
+import codecs
 from datetime import UTC, datetime
 from typing import Any
 
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from newscrawl.dates import to_iso, utc_now
 from newscrawl.pipelines.clean_text import clean_text
@@ -22,12 +23,39 @@ from newscrawl.sites.base import Page, Parser
 from newscrawl.urls import host_of, normalize_url
 
 
-def decode(body: bytes | str, content_type: str | None = None) -> str:
-    """Decode page bytes the way browsers and Scrapy do: HTTP charset, BOM, ``<meta>`` charset, then sniffing."""
+def decode(body: bytes | str, content_type: str | None = None, fallback: str | None = None) -> str:
+    """Decode page bytes; a wrong HTTP charset is overruled when the bytes say otherwise (README, "Charsets").
+
+    A byte-order mark wins. Otherwise the declared charsets (HTTP ``Content-Type``, then ``<meta>``) are
+    tried in that order and the first that decodes the bytes without error is used, except that bytes
+    which are valid UTF-8 are read as UTF-8 when either declaration says UTF-8 (a single-byte charset such
+    as windows-1251 decodes any bytes, so its succeeding proves nothing). With no declaration at all: UTF-8,
+    then ``fallback`` (the site's legacy charset). Last resort: w3lib's sniffing with replacement characters.
+    """
     if isinstance(body, str):
         return body
-    _encoding, text = html_to_unicode(content_type, body)
-    return text
+    if read_bom(body)[0] is not None:
+        return html_to_unicode(content_type, body)[1]
+    declared = [e for e in (http_content_type_encoding(content_type), html_body_declared_encoding(body)) if e]
+    names = list(dict.fromkeys(_codec_name(e) for e in declared))
+    if not names or "utf-8" in names:
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    for name in [*names, *([_codec_name(fallback)] if fallback and not names else [])]:
+        try:
+            return body.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return html_to_unicode(content_type, body)[1]
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
 
 
 def parse_page(
@@ -39,8 +67,8 @@ def parse_page(
 ) -> dict[str, Any]:
     """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines)."""
     crawled_at = crawled_at or utc_now()
-    page = Page(url=url, text=decode(body, content_type), crawled_at=crawled_at)
     site = site_for_url(url)
+    page = Page(url=url, text=decode(body, content_type, site.legacy_encoding if site else None), crawled_at=crawled_at)
     ref = site.article_ref(url) if site else None
     parser: Parser = site.parser() if site else Parser()
     parsed = parser.parse(page)

@@ -54,7 +54,7 @@ class RetryNotArticleMiddleware:
         if response.status != 200 or not isinstance(response, TextResponse) or not is_article_request(request):
             return response
         kind = page_kind(response.url, response.text)
-        if kind == "article":
+        if kind in {"article", "binary"}:  # bytes that are no text will not turn into an article later
             return response
         self._count(f"seen/{kind}")
         tries = int(request.meta.get(RETRIES_META, 0))

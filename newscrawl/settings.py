@@ -11,6 +11,9 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
 - ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
   page answered 200, and the first wait in seconds (doubled each time).
+- ``NEWSCRAWL_CRAWL_DELAY_MAX``: robots.txt Crawl-delay honoured up to this many seconds (default 120);
+- ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
+- ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s).
 """
 
 from __future__ import annotations
@@ -37,29 +40,46 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)
     "newscrawl.not_article.RetryNotArticleMiddleware": 560,
+    # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.politeness.BackoffRetryMiddleware": 550,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
     "newscrawl.render.middleware.RenderMiddleware": 540,
 }
 
-USER_AGENT = f"newscrawl/0.1 (+{NEWSCRAWL_CONTACT}; news archiver for research)"
+# USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
+# ContactUserAgent add-on (so -s NEWSCRAWL_CONTACT=... works too); -s USER_AGENT=... overrides it.
+ADDONS = {"newscrawl.politeness.ContactUserAgent": 0}
 
-# Politeness for news sites: robots.txt obeyed, a few requests at a time per site, AutoThrottle on.
+# Politeness for news sites (README "Politeness and a hostile web"): robots.txt obeyed and its
+# Crawl-delay enforced (newscrawl.politeness.CrawlDelay), two requests at a time per host at least a second
+# apart (+-50% jitter), AutoThrottle aiming at one request in flight and backing off to 30 s.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
-DOWNLOAD_DELAY = 0.5
-RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+NEWSCRAWL_CRAWL_DELAY_MAX = 120.0  # robots.txt Crawl-delay honoured up to this many seconds
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retries wait (newscrawl.politeness.BackoffRetryMiddleware): Retry-After when given, up to
+# NEWSCRAWL_RETRY_AFTER_MAX (asking for more means no retry), else 2 s, 4 s, 8 s ... up to 60 s, +0-50%.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # an expected event on the web; counted as newscrawl/failed/<reason>
+NEWSCRAWL_RETRY_BACKOFF = 2.0
+NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
+NEWSCRAWL_RETRY_AFTER_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# DOWNLOAD_MAXSIZE also bounds decompression (HttpCompressionMiddleware): a gzip bomb is cut there.
+MEMUSAGE_ENABLED = True
+MEMUSAGE_LIMIT_MB = 1024  # a runaway crawl is stopped (finish_reason memusage_exceeded) before the machine
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
@@ -80,6 +100,8 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
+    "newscrawl.politeness.CrawlDelay": 200,
+    "newscrawl.failures.CountLostRequests": 300,
 }
 
 # JavaScript rendering (newscrawl.render): only for requests that ask; the browser starts on the first one.

@@ -99,3 +99,27 @@ def read_archive(output: Path) -> list[dict[str, Any]]:
 
 def validate_record(record: dict[str, Any]) -> None:
     jsonschema.validate(record, schema())
+
+
+def run_crawl_measured(spider: str, *args: str, kill_after: float = 300, **kwargs: Any) -> tuple[int, str, Any]:
+    """``run_crawl`` in the background; returns its exit code, its log and its own ``resource`` usage (wait4)."""
+    proc = run_crawl(spider, *args, wait=False, **kwargs)
+    assert isinstance(proc, subprocess.Popen)
+    logs: dict[str, str] = {}
+
+    def drain(name: str) -> None:
+        logs[name] = getattr(proc, name).read()
+
+    readers = [threading.Thread(target=drain, args=(name,), daemon=True) for name in ("stdout", "stderr")]
+    for reader in readers:
+        reader.start()
+    timer = threading.Timer(kill_after, proc.kill)  # bounded even if the crawl hangs
+    timer.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join(timeout=10)
+    return proc.returncode, logs.get("stderr", ""), usage

@@ -21,6 +21,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.store import SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
+from newscrawl.politeness import check_settings as check_politeness
 from newscrawl.quality import parse_overrides
 from newscrawl.render.browser import check_chromium_setting
 
@@ -45,6 +46,17 @@ def check_settings(settings: Any) -> None:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
     parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
+    for name in ("NEWSCRAWL_MAX_LISTING_PAGES", "NEWSCRAWL_FLUSH_EVERY"):
+        raw = settings.get(name)
+        try:
+            if int(str(raw)) < 1:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"{name}: {raw!r} is not a positive whole number") from None
+    try:
+        check_politeness(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def exit_code(crawler: Crawler) -> int:

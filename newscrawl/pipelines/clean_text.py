@@ -93,7 +93,9 @@ def normalize_text(text: str) -> str:
 def clean_text(item: dict[str, Any]) -> None:
     """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``."""
     whole_page = "body/whole_page" in (item.get("fallbacks") or [])
-    text = html_to_text(item.get("body_html"), whole_page=whole_page)
+    # Pages already known not to be articles (binary, challenge, empty shell) are dropped by validation.
+    is_article = item.get("page_kind", "article") == "article"
+    text = html_to_text(item.get("body_html"), whole_page=whole_page) if is_article else ""
     title = item.get("title")
     if title and text.split("\n", 1)[0] == title:
         text = text.split("\n", 1)[1] if "\n" in text else ""  # the headline is the title, not body text

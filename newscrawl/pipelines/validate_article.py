@@ -6,7 +6,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from newscrawl.drops import ArticleDropped, ChallengePage, MissingBody, MissingTitle, NotAnArticle
+from newscrawl.drops import ArticleDropped, BinaryContent, ChallengePage, MissingBody, MissingTitle, NotAnArticle
 from newscrawl.pipelines.stats import CountingPipeline
 
 
@@ -14,6 +14,8 @@ def validate_article(item: dict[str, Any]) -> None:
     """Raise the drop reason for an item that must not be archived."""
     url = item.get("url")
     kind = item.get("page_kind", "article")
+    if kind == "binary":
+        raise BinaryContent(f"binary content served as a page at {url}")
     if kind == "challenge":
         raise ChallengePage(f"bot challenge page at {url}")
     if kind == "not_article":

@@ -107,6 +107,7 @@ class Site:
     canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
     article_shapes: tuple[UrlShape, ...] = ()  # further article URL shapes (slug URLs, ...)
     quality: QualityThresholds = QualityThresholds()  # the drift guard's floors
+    legacy_encoding: str | None = None  # charset of old pages that declare none (extraction.decode)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -352,15 +353,21 @@ CHALLENGE_MARKERS = (
 )
 
 
-def has_challenge_marker(text: str) -> bool:
-    """The cheap half of challenge detection: a marker in the page source (it may still be an article)."""
-    lowered = text[:200_000].lower()
-    return any(marker in lowered for marker in CHALLENGE_MARKERS)
+def looks_binary(text: str) -> bool:
+    """Decoded bytes of an image, PDF or archive served as HTML: NULs or many control characters up front."""
+    head = text[:1024]
+    if "\x00" in head:
+        return True
+    controls = sum(1 for c in head if c < " " and c not in "\t\n\r\f")
+    return controls > len(head) // 10
 
 
 def detect_kind(page: Page) -> str:
-    """``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
-    challenged = has_challenge_marker(page.text)
+    """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+    if looks_binary(page.text):
+        return "binary"
+    lowered = page.text[:200_000].lower()
+    challenged = any(marker in lowered for marker in CHALLENGE_MARKERS)
     structured = bool(page.selector.css("article, h1"))
     if not challenged and structured:
         return "article"  # measuring the text is half the cost of an extraction: only when it decides

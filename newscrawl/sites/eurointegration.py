@@ -31,5 +31,6 @@ SITE = Site(
     monthly_sitemap=re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$"),
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
+    legacy_encoding="cp1251",
     render_on_challenge=True,  # the cbtYmTName cookie script of 2023 passes in a browser
 )

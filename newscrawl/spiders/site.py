@@ -22,10 +22,13 @@ from twisted.python.failure import Failure
 from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
+from newscrawl.failures import failure_reason
 from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import Scope, Watermarks
 from newscrawl.sites.base import ArticleRef, Site
 from newscrawl.urls import host_of
+
+MAX_SITEMAP_DEPTH = 3  # levels of sitemap index read; a deeper index is fetched but not followed
 
 ARGUMENTS = {
     "lang": "comma-separated languages to crawl (default: all the site has)",
@@ -178,11 +181,13 @@ class SiteSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("source", "unknown")
         self.count(f"discovery/failed/{source}")
+        self.count(f"failed/{failure_reason(failure)}")
         self.logger.warning("discovery source %s failed: %s (%s)", source, request.url, failure.getErrorMessage())
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.count("articles/failed")
+        self.count(f"failed/{failure_reason(failure)}")
         self.logger.warning("article failed: %s (%s)", request.url, failure.getErrorMessage())
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
@@ -220,13 +225,18 @@ class SiteSpider(scrapy.Spider):
             self.count("discovery/failed/sitemap_parse")
             return
         if sitemap.type == "sitemapindex":
+            # Indexes nest one or two deep on real sites; deeper is a trap (an index that pages itself).
+            depth = response.meta.get("sitemap_depth", 0) + 1
+            if depth > MAX_SITEMAP_DEPTH:
+                self.count("discovery/sitemap_too_deep")
+                return
             for entry in sitemap:
                 loc = entry.get("loc", "").strip()
                 if loc and self.wants_sitemap(loc):
                     if self.watermarks.unchanged(response.urljoin(loc), parse_iso(entry.get("lastmod"))):
                         self.count("sitemap/unchanged")
                         continue
-                    yield self._source(response.urljoin(loc), "sitemap", self.parse_sitemap)
+                    yield self._source(response.urljoin(loc), "sitemap", self.parse_sitemap, sitemap_depth=depth)
             return
         links: list[str] = []
         for entry in sitemap:
