@@ -2,7 +2,8 @@
 
 - ``newscrawl extract FILE --url URL``: the record the pipelines would archive for one saved page;
 - ``newscrawl mirror serve DIR --port N``: serve a site mirror for offline crawls;
-- ``newscrawl fixtures rebuild|add``: golden test fixtures.
+- ``newscrawl fixtures rebuild|add``: golden test fixtures;
+- ``newscrawl archive stats|verify|export|reindex [DIR]``: the archive tools (``newscrawl.archive.cli``).
 """
 
 from __future__ import annotations
@@ -143,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crawled-at", help="when the page was fetched, ISO 8601 with offset (default: now)")
     p.add_argument("--root", default="tests/fixtures/sites")
     p.set_defaults(handler=cmd_fixtures_add)
+    from newscrawl.archive.cli import add_archive_commands
+
+    add_archive_commands(sub)
     return parser
 
 

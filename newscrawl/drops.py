@@ -32,7 +32,12 @@ class DuplicateArticle(ArticleDropped):
 
 
 class UnchangedArticle(ArticleDropped):
+    """A re-check found the archived version: the normal case for a cron run, so logged at DEBUG only."""
+
     reason = "unchanged_article"
+
+    def __init__(self, message: str, log_level: str | None = "DEBUG") -> None:
+        super().__init__(message, log_level)
 
 
 class BinaryContent(ArticleDropped):

@@ -53,6 +53,17 @@ def finalize(item: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+try:  # orjson parses a record 2-3 times faster; the archive tools read millions of them
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - orjson is a dependency; json reads the same archive
+    _loads = json.loads  # type: ignore[assignment]
+
+
+def loads(line: bytes) -> Any:
+    """Parse one JSONL line (bytes, UTF-8); raises ValueError on a line that is not JSON."""
+    return _loads(line)
+
+
 def dumps(record: dict[str, Any]) -> bytes:
     """One JSONL line: UTF-8, not ``\\u``-escaped, no newline inside, newline at the end."""
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

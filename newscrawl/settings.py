@@ -10,10 +10,12 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
 - ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
 - ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
-  page answered 200, and the first wait in seconds (doubled each time).
+  page answered 200, and the first wait in seconds (doubled each time);
 - ``NEWSCRAWL_CRAWL_DELAY_MAX``: robots.txt Crawl-delay honoured up to this many seconds (default 120);
 - ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
-- ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s).
+- ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s);
+- ``NEWSCRAWL_RECHECK_HOURS``: archived articles are fetched again for this long after publication (48);
+- ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/news
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
+NEWSCRAWL_RECHECK_HOURS = 48
+NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
 NEWSCRAWL_QUALITY: dict[str, float] = {}
 NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
 NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
@@ -102,6 +106,7 @@ EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
+    "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 
 # JavaScript rendering (newscrawl.render): only for requests that ask; the browser starts on the first one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import weakref
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.archive.store import Archive, SiteLock
+from newscrawl.archive.index import SqliteIndex
+from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive] = weakref.WeakKeyDictionary()
 
@@ -34,8 +36,35 @@ def archive_for(crawler: Crawler) -> Archive:
             flush_every=crawler.settings.getint("NEWSCRAWL_FLUSH_EVERY", 50),
         )
         archive.reconcile()
+        archive.previous_run_complete = archive.begin_run()
         _ARCHIVES[crawler] = archive
     return archive
+
+
+def seen_index(crawler: Crawler) -> SqliteIndex | None:
+    """The index the spider consults to skip archived articles; None when the archive is switched off."""
+    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        return None
+    return archive_for(crawler).index
+
+
+def previous_run_complete(crawler: Crawler) -> bool:
+    """Whether the site's previous run finished without losing articles (so traversal may stop early)."""
+    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        return False
+    return archive_for(crawler).previous_run_complete
+
+
+def write_record(crawler: Crawler, record: dict[str, object]) -> None:
+    """Append a record; a write that fails (a full disk) stops the crawl with reason ``archive_error``."""
+    try:
+        archive_for(crawler).write(record)
+    except ArchiveError:
+        if crawler.engine is not None and crawler.engine.spider is not None:
+            from scrapy.utils.defer import deferred_from_coro  # asyncio or Twisted, as the reactor is
+
+            deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
+        raise
 
 
 class ArchiveExtension:
@@ -45,9 +74,12 @@ class ArchiveExtension:
         self.crawler = crawler
         self.lock = SiteLock(output_dir(crawler), site_key(crawler))
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
-        archive = archive_for(crawler)
+        started = time.perf_counter()
+        self.archive = archive_for(crawler)  # reconciled now, before the first request
         assert crawler.stats is not None
-        crawler.stats.set_value("newscrawl/archive/index_records_at_start", archive.index.count())
+        crawler.stats.set_value("newscrawl/archive/open_ms", round((time.perf_counter() - started) * 1000, 2))
+        if not self.archive.previous_run_complete:
+            crawler.stats.set_value("newscrawl/archive/previous_run_incomplete", 1)
         # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the
         # crawler's extension manager, and the bound method by us.
         self._on_close = self.spider_closed
@@ -63,8 +95,11 @@ class ArchiveExtension:
         archive = _ARCHIVES.pop(self.crawler, None)
         try:
             if archive is not None:
-                archive.close()
                 assert self.crawler.stats is not None
-                self.crawler.stats.set_value("newscrawl/archive/files_written", [str(p) for p in archive.files_written])
+                lost = self.crawler.stats.get_value("newscrawl/articles/failed")
+                archive.close(complete=reason == "finished" and not lost)
+                self.crawler.stats.set_value(
+                    "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
+                )
         finally:
             self.lock.release()

@@ -29,9 +29,14 @@ CREATE TABLE IF NOT EXISTS articles (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     name TEXT PRIMARY KEY,
-    state TEXT NOT NULL,          -- 'open' while a run writes it, 'closed' after
+    state TEXT NOT NULL,          -- 'open' while a run writes it (as <name>.part), 'closed' after
     indexed_bytes INTEGER NOT NULL,
     records INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_open ON files(state) WHERE state = 'open';
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -117,12 +122,11 @@ class SqliteIndex:
             (name, state, indexed_bytes, records),
         )
 
-    def rename_file(self, old: str, new: str) -> None:
-        self.db.execute("UPDATE files SET name = ? WHERE name = ?", (new, old))
-        self.db.execute("UPDATE articles SET file = ? WHERE file = ?", (new, old))
-
-    def open_files(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM files WHERE state = 'open'")]
+    def open_files(self, site: str | None = None) -> list[str]:
+        """Files a run registered and has not closed; only ``site``'s own when given (another site's run
+        may be writing its file right now)."""
+        names = [r[0] for r in self.db.execute("SELECT name FROM files WHERE state = 'open'")]
+        return [n for n in names if site is None or n.startswith(f"{site}/")]
 
     def files(self) -> dict[str, tuple[str, int, int]]:
         return {r[0]: (r[1], r[2], r[3]) for r in self.db.execute("SELECT * FROM files")}
@@ -133,12 +137,22 @@ class SqliteIndex:
         yield from rows
 
     def count(self) -> int:
+        """Articles indexed (a full scan: for the archive tools, never on a crawl's start-up path)."""
         return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def transaction(self) -> sqlite3.Connection:
         """``with index.transaction():`` groups writes into one durable commit."""
         self.db.execute("BEGIN IMMEDIATE")
         return _Commit(self.db)  # type: ignore[return-value]
+
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value", (name, value)
+        )
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM articles")

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 from newscrawl.archive.index import Entry, SqliteIndex
-from newscrawl.record import dumps
+from newscrawl.record import dumps, loads
 
 STATE_DIR = ".newscrawl"
 PART = ".part"
@@ -93,14 +92,27 @@ def entry_of(record: dict[str, Any], file: str) -> Entry:
 
 
 class SiteLock:
-    """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies."""
+    """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies.
+
+    Re-entrant within one process (``scrapy crawl`` takes it before the crawler starts and the archive
+    extension takes it again), since two ``flock`` calls on separate opens of one file would refuse each
+    other even in the same process.
+    """
+
+    _held: ClassVar[dict[str, tuple[IO[str], int]]] = {}
 
     def __init__(self, root: Path, site: str) -> None:
         self.path = root / STATE_DIR / f"{site}.lock"
-        self._fh: IO[str] | None = None
+        self._mine = False
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        name = str(self.path.resolve())
+        if name in self._held:
+            fh, count = self._held[name]
+            self._held[name] = (fh, count + 1)
+            self._mine = True
+            return
         fh = self.path.open("a+")
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -108,32 +120,49 @@ class SiteLock:
             fh.seek(0)
             holder = fh.read().strip()
             fh.close()
-            raise ArchiveLocked(
-                f"another crawl of this site is writing {self.path.parent.parent}{f' ({holder})' if holder else ''}"
-            ) from None
+            raise ArchiveLocked(f"another crawl holds {self.path}{f' ({holder})' if holder else ''}") from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")
         fh.flush()
-        self._fh = fh
+        self._held[name] = (fh, 1)
+        self._mine = True
 
     def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+        if not self._mine:
+            return
+        self._mine = False
+        name = str(self.path.resolve())
+        fh, count = self._held.pop(name)
+        if count > 1:
+            self._held[name] = (fh, count - 1)
+            return
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
 
-    def is_free(self) -> bool:
-        try:
-            self.acquire()
-        except ArchiveLocked:
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock (probed without writing anything)."""
+        if str(self.path.resolve()) in self._held or not self.path.exists():
             return False
+        with self.path.open("rb") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+    def __enter__(self) -> SiteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_: object) -> None:
         self.release()
-        return True
 
 
 @dataclass
 class RunFile:
+    name: str  # the final name relative to the archive root; the index only ever uses this one
     path: Path  # the .part path while open
     fd: int
     records: int = 0
@@ -151,48 +180,39 @@ class Archive:
         self.index = SqliteIndex(index_path(self.root))
         self.run: RunFile | None = None
         self.files_written: list[Path] = []
+        self.previous_run_complete = True
+        self._complete_mark = True
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
     # --- start-up -------------------------------------------------------------------------------
     def reconcile(self) -> int:
-        """Finish what a killed run left: cut torn tails, index unindexed lines, publish ``.part`` files.
+        """Finish what a killed run of this site left: cut torn tails, index unindexed lines, publish files.
 
-        Only files the index lists as open are read, so this costs nothing on a healthy archive.
-        Returns the number of records indexed.
+        Only the files the index lists as open are read (from where the index stopped), so this costs
+        nothing on a healthy archive whatever its size. Returns the number of records indexed.
         """
         indexed = 0
-        for name in self.index.open_files():
-            path = self.root / name
-            state = self.index.file_state(name)
-            start = state[1] if state else 0
-            records = state[2] if state else 0
-            if not path.exists():
-                with self.index.transaction():
-                    self.index.set_file(name, "missing", start, records)
-                continue
-            entries: list[Entry] = []
-            end = start
-            for end, line in iter_lines(path, start):  # noqa: B007 - end is used after the loop
-                record = json.loads(line)
-                entries.append(entry_of(record, name))
-            with path.open("r+b") as fh:
-                fh.truncate(end)  # only the torn tail of an unfinished file is ever cut
-                fh.flush()
-                os.fsync(fh.fileno())
-            final = path.with_name(path.name.removesuffix(PART)) if path.name.endswith(PART) else path
-            if final != path:
-                os.replace(path, final)
-                _fsync_dir(final.parent)
-            with self.index.transaction():
-                self.index.put(entries)
-                self.index.set_file(name, "open", end, records + len(entries))
-                if final != path:
-                    self.index.rename_file(name, self.rel(final))
-                self.index.set_file(self.rel(final), "closed", end, records + len(entries))
-            indexed += len(entries)
+        for name in self.index.open_files(self.site):
+            indexed += finish_file(self.root, self.index, name)
         return indexed
+
+    def begin_run(self) -> bool:
+        """Whether the previous run of this site completed (read only: a run that archives nothing
+        leaves the index as it found it; the mark goes down when the first record is written).
+
+        Only after a complete run may an incremental crawl stop at archived articles: a run that was
+        killed or lost articles may have archived newer articles but not older ones.
+        """
+        self._complete_mark = self.index.meta(f"complete:{self.site}") != "0"
+        return self._complete_mark
+
+    def end_run(self, complete: bool) -> None:
+        if complete != self._complete_mark:
+            with self.index.transaction():
+                self.index.set_meta(f"complete:{self.site}", "1" if complete else "0")
+            self._complete_mark = complete
 
     # --- writing ----------------------------------------------------------------------------------
     def _open_run_file(self) -> RunFile:
@@ -202,12 +222,24 @@ class Archive:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
-        path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.jsonl{PART}"
+        stem = f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+        final = folder / f"{stem}.jsonl"
+        k = 1
+        while final.exists() or final.with_name(final.name + PART).exists():  # a second archive in one process
+            k += 1
+            final = folder / f"{stem}-{k}.jsonl"
+        name = self.rel(final)
         # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
         with self.index.transaction():
-            self.index.set_file(self.rel(path), "open", 0, 0)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
-        return RunFile(path=path, fd=fd)
+            self.index.set_file(name, "open", 0, 0)
+            self.index.set_meta(f"complete:{self.site}", "0")
+        self._complete_mark = False
+        path = final.with_name(final.name + PART)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise ArchiveError(f"cannot create {path}: {exc.strerror}") from exc
+        return RunFile(name=name, path=path, fd=fd)
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one whole record; it is indexed at the next flush."""
@@ -225,7 +257,7 @@ class Archive:
             raise ArchiveError(f"cannot write {run.path}: {os.strerror(errno.ENOSPC)}")
         run.size += written
         run.records += 1
-        run.pending.append(entry_of(record, self.rel(run.path)))
+        run.pending.append(entry_of(record, run.name))
         if len(run.pending) >= self.flush_every:
             self.flush()
 
@@ -237,27 +269,90 @@ class Archive:
         os.fsync(run.fd)
         with self.index.transaction():
             self.index.put(run.pending)
-            self.index.set_file(self.rel(run.path), "open", run.size, run.records)
+            self.index.set_file(run.name, "open", run.size, run.records)
         run.pending.clear()
 
-    def close(self) -> None:
-        """Flush, publish the run file under its final name, release the index."""
+    def close(self, complete: bool = False) -> None:
+        """Flush, publish the run file under its final name, release the index.
+
+        ``complete``: the run finished and lost nothing (see :meth:`begin_run`).
+        """
         run = self.run
-        if run is not None:
-            self.flush()
-            os.close(run.fd)
-            final = run.path.with_name(run.path.name.removesuffix(PART))
-            os.replace(run.path, final)
-            _fsync_dir(final.parent)
-            with self.index.transaction():
-                self.index.rename_file(self.rel(run.path), self.rel(final))
-                self.index.set_file(self.rel(final), "closed", run.size, run.records)
-            self.files_written.append(final)
-            self.run = None
-        self.index.close()
+        try:
+            if run is not None:
+                self.flush()
+                os.close(run.fd)
+                final = self.root / run.name
+                os.replace(run.path, final)
+                fsync_dir(final.parent)
+                with self.index.transaction():
+                    self.index.set_file(run.name, "closed", run.size, run.records)
+                self.files_written.append(final)
+                self.run = None
+            self.end_run(complete)
+        finally:
+            self.index.close()
 
 
-def _fsync_dir(path: Path) -> None:
+def iter_records(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(offset after the line, record) for the whole, well-formed records of ``path`` from byte ``start``.
+
+    Reading stops at the first line that is torn (no newline: a SIGKILL or a full disk mid-write) or is
+    not a record (zeros or garbage a power cut left after the last fsync); nothing after it was durable.
+    """
+    for offset, line in iter_lines(path, start):
+        try:
+            record = loads(line)
+        except ValueError:
+            return
+        if not isinstance(record, dict) or not all(isinstance(record.get(k), str) for k in ("key", "content_hash")):
+            return
+        yield offset, record
+
+
+def read_tail(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
+    """The records of ``path`` from byte ``start`` (see :func:`iter_records`), and where they end."""
+    records: list[dict[str, Any]] = []
+    end = start
+    for end, record in iter_records(path, start):  # noqa: B007 - end is used after the loop
+        records.append(record)
+    return records, end
+
+
+def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
+    """Index and publish one run file a killed run left open; returns the records newly indexed.
+
+    ``name`` is the file's final name (the index never names the ``.part``). Safe to repeat at any point:
+    the file is cut back only past what is whole; its rows go in while it is still marked open, then it
+    is renamed, then marked closed, so a kill between any two steps leaves work the next call finishes.
+    """
+    state = index.file_state(name)
+    start, records = (state[1], state[2]) if state else (0, 0)
+    final = root / name
+    part = final.with_name(final.name + PART)
+    path = part if part.exists() else final if final.exists() else None
+    if path is None:
+        with index.transaction():
+            index.set_file(name, "missing", start, records)
+        return 0
+    found, end = read_tail(path, start)
+    with path.open("r+b") as fh:
+        if path.stat().st_size != end:
+            fh.truncate(end)  # only the unfinished tail of a file that was never closed
+        os.fsync(fh.fileno())  # the killed run's last records may be in the page cache only
+    if found:
+        with index.transaction():
+            index.put([entry_of(r, name) for r in found])
+            index.set_file(name, "open", end, records + len(found))
+    if path == part:
+        os.replace(part, final)
+        fsync_dir(final.parent)
+    with index.transaction():
+        index.set_file(name, "closed", end, records + len(found))
+    return len(found)
+
+
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -18,7 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError as ScrapyUsageError
 
 from newscrawl import exitcodes
-from newscrawl.archive.store import SiteLock
+from newscrawl.archive.store import ArchiveLocked, SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.politeness import check_settings as check_politeness
@@ -60,20 +60,15 @@ def check_settings(settings: Any) -> None:
 
 
 def exit_code(crawler: Crawler) -> int:
+    """The code the run report decided (``newscrawl.archive.report``), or decided the same way from the
+    stats when the report is switched off."""
+    from newscrawl.archive import report
+
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("newscrawl/exit_code") is not None:
+    if stats.get("newscrawl/run_report") is not None and stats.get("newscrawl/exit_code") is not None:
         return int(stats["newscrawl/exit_code"])
-    if stats.get("finish_reason") != "finished":
-        return exitcodes.FAILED
-    # sitemaps and sitemap entries skipped by their watermark are articles an earlier run has seen
-    known = (
-        "newscrawl/articles/skipped_archived",
-        "newscrawl/sitemap/entries_unchanged",
-        "newscrawl/sitemap/unchanged",
-    )
-    if not stats.get("newscrawl/articles/parsed") and not any(stats.get(k) for k in known):
-        return exitcodes.NO_ARTICLES
-    return exitcodes.OK
+    preset = stats.get("newscrawl/exit_code")
+    return report.exit_code(stats.get("finish_reason"), report.counts(stats), int(preset) if preset else None)
 
 
 class Command(ScrapyCrawl):
@@ -96,11 +91,20 @@ class Command(ScrapyCrawl):
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
         lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
-        if lock.path.parent.exists() and not lock.is_free():
+        if lock.held_elsewhere():
             return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
-        crawler = self.crawler_process.create_crawler(spidercls)
-        self.crawler_process.crawl(crawler, **opts.spargs)
-        self.crawler_process.start()
+        try:
+            # Held for the whole process (the archive extension re-enters it), so two runs that start
+            # together cannot both pass the check above.
+            lock.acquire()
+        except ArchiveLocked:
+            return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+        try:
+            crawler = self.crawler_process.create_crawler(spidercls)
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.start()
+        finally:
+            lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
 
     def _fail(self, code: int, message: str) -> None:

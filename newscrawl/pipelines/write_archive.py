@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from newscrawl.archive.crawl import archive_for
+from newscrawl.archive.crawl import write_record
 from newscrawl.pipelines.stats import CountingPipeline
 
 
 class WriteArchivePipeline(CountingPipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
-        archive_for(self.crawler).write(item)
+        write_record(self.crawler, item)
         self.count("archive/new" if item["version"] == 1 else "archive/updated")
         self.count(f"archive/lang/{item['lang']}")
         return item

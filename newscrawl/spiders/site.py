@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from datetime import date, timedelta
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, NamedTuple, Self
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -19,6 +19,8 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from newscrawl.archive.crawl import previous_run_complete, seen_index
+from newscrawl.archive.incremental import Decision, decide
 from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
@@ -82,6 +84,17 @@ def check_arguments(site: Site, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+class Followed(NamedTuple):
+    """What ``follow_articles`` saw on one page of links."""
+
+    in_window: bool  # some article link lay in the backfill window (always, without a window)
+    reached_archived: bool  # it met enough archived articles in a row to stop traversing this source
+
+
+# Sources listed newest first: traversal stops once they reach what earlier runs archived.
+ORDERED_SOURCES = frozenset({"feed", "listing"})
+
+
 class SiteSpider(scrapy.Spider):
     """Crawl one site profile. Subclasses set ``site``; ``name`` follows it."""
 
@@ -99,6 +112,7 @@ class SiteSpider(scrapy.Spider):
         self._max_pages: int | None = args.get("max_pages")
         self.allowed_domains = sorted(self.site.hosts)
         self.seen_keys: set[str] = set()
+        self.skipped_keys: set[str] = set()  # the seen keys that were skipped as archived
         self.render: bool | None = args["render"]  # -a render=js|off; None: the site profile decides
         self.render_js: bool = self.site.render_js if self.render is None else self.render
 
@@ -195,10 +209,12 @@ class SiteSpider(scrapy.Spider):
             self.count(f"discovery/not_text/{response.meta.get('source')}")
             return
         links = [response.urljoin(href) for href in response.css("a::attr(href)").getall()]
-        newest_in_window = yield from self.follow_articles(links, response.meta["source"])
+        followed = yield from self.follow_articles(links, response.meta["source"])
         listing = response.meta.get("listing")
         page = response.meta.get("page")
-        if listing and page and page < self.max_pages and (self.since is None or newest_in_window):
+        if followed.reached_archived:
+            return
+        if listing and page and page < self.max_pages and (self.since is None or followed.in_window):
             next_url = listing + self.site.listing_page_path.format(n=page + 1)
             if any(link == next_url for link in links):
                 yield self._source(next_url, "listing", self.parse_listing, listing=listing, page=page + 1)
@@ -264,9 +280,22 @@ class SiteSpider(scrapy.Spider):
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return first <= self.until and last >= self.since
 
-    def follow_articles(self, links: Iterable[str], source: str) -> Generator[scrapy.Request, None, bool]:
-        """Requests for the new articles among ``links``; returns whether any link lay in the window."""
-        in_window = False
+    def follow_articles(self, links: Iterable[str], source: str) -> Generator[scrapy.Request, None, Followed]:
+        """Requests for the articles among ``links`` that are new, or archived but due a re-check.
+
+        An archived article outside its re-check window is skipped (``newscrawl/articles/skipped_archived``).
+        On a source listed newest first (feeds, listings) in an incremental run, ``NEWSCRAWL_STOP_AFTER_ARCHIVED``
+        skipped articles in a row end the traversal: the rest of a feed is not read and a listing's next page
+        is not fetched (``newscrawl/discovery/<source>/stopped_at_archived``). Backfills (``since``) and
+        ``refresh=1`` runs read everything.
+        """
+        in_window = reached = False
+        in_a_row = 0
+        stop_after = self.stop_after_archived if source in ORDERED_SOURCES else 0
+        index = seen_index(self.crawler)
+        now = utc_now()
+        window = timedelta(hours=self.settings.getfloat("NEWSCRAWL_RECHECK_HOURS", 48))
+        on_page: set[str] = set()
         for link in links:
             ref = self.site.article_ref(link)
             if ref is None or ref.lang not in self.langs:
@@ -274,17 +303,44 @@ class SiteSpider(scrapy.Spider):
             if not self.in_window(ref):
                 continue
             in_window = True
-            if ref.key in self.seen_keys:
+            if ref.key in on_page:  # the same article linked twice on one page (picture and headline)
                 continue
-            self.seen_keys.add(ref.key)
-            self.count(f"discovery/{source}/articles")
-            yield scrapy.Request(
-                ref.url,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                meta={"ref": ref, "source": source},
-            )
-        return in_window
+            on_page.add(ref.key)
+            if ref.key in self.seen_keys:
+                # Found before through another source: it still tells whether this one reached the archive.
+                archived = ref.key in self.skipped_keys
+            else:
+                self.seen_keys.add(ref.key)
+                decision = decide(index.get(ref.key) if index else None, ref.day, now, window, self.refresh)
+                archived = decision is Decision.SKIP
+                if archived:
+                    self.skipped_keys.add(ref.key)
+                    self.count("articles/skipped_archived")
+                else:
+                    if decision is Decision.RECHECK:
+                        self.count("articles/rechecked")
+                    self.count(f"discovery/{source}/articles")
+                    yield scrapy.Request(
+                        ref.url,
+                        callback=self.parse_article,
+                        errback=self.article_failed,
+                        meta={"ref": ref, "source": source},
+                    )
+            in_a_row = in_a_row + 1 if archived else 0
+            if stop_after and in_a_row == stop_after:
+                self.count(f"discovery/{source}/stopped_at_archived")
+                reached = True
+                if source == "feed":
+                    break
+        return Followed(in_window, reached)
+
+    @property
+    def stop_after_archived(self) -> int:
+        """Archived articles in a row that end an ordered source's traversal; 0 when everything is read:
+        in backfills, ``refresh=1`` runs, and after a run that was killed or lost articles."""
+        if self.refresh or self.since or not previous_run_complete(self.crawler):
+            return 0
+        return self.settings.getint("NEWSCRAWL_STOP_AFTER_ARCHIVED", 3)
 
     def in_window(self, ref: ArticleRef) -> bool:
         if not (self.since and self.until) or ref.day is None:

@@ -1,0 +1,143 @@
+"""``newscrawl archive stats|verify|export|reindex [DIR]``; DIR defaults to the configured output folder."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from newscrawl import exitcodes
+from newscrawl.dates import parse_day
+
+
+def default_output() -> Path:
+    """``NEWSCRAWL_OUTPUT`` from the project settings (which read the environment), else ``output``."""
+    from scrapy.utils.project import get_project_settings
+
+    return Path(get_project_settings().get("NEWSCRAWL_OUTPUT") or os.environ.get("NEWSCRAWL_OUTPUT") or "output")
+
+
+def _root(args: argparse.Namespace) -> Path | None:
+    root = Path(args.dir) if args.dir else default_output()
+    if not root.is_dir():
+        print(f"newscrawl: error: no archive folder at {root}", file=sys.stderr)
+        return None
+    return root
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from newscrawl.archive.tools import format_stats, stats
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    result = stats(root)
+    if args.json:
+        rows = [
+            {"site": s, "lang": lang, "month": m, "articles": n} for (s, lang, m), n in sorted(result.articles.items())
+        ]
+        doc = {"articles": rows, "records": result.records, "revised": result.revised, "files": result.files}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        print(format_stats(result))
+    return exitcodes.OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from newscrawl.archive.tools import verify
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    started = time.perf_counter()
+    verdict = verify(root, jobs=args.jobs)
+    elapsed = time.perf_counter() - started
+    for line in verdict.examples:
+        print(line)
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(verdict.problems.items())) or "no problems"
+    rate = verdict.records / elapsed if elapsed else 0.0
+    print(
+        f"verified {verdict.records} records in {verdict.files} files in {elapsed:.1f} s "
+        f"({rate:,.0f} records/s): {summary}",
+        file=sys.stderr,
+    )
+    return exitcodes.OK if verdict.ok else exitcodes.FAILED
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from newscrawl.archive.tools import Filters, export, latest_records
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    try:
+        since = parse_day(args.since).isoformat() if args.since else None
+        until = parse_day(args.until).isoformat() if args.until else None
+    except ValueError as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    filters = Filters(site=args.site, lang=args.lang, since=since, until=until)
+    out = Path(args.output)
+    started = time.perf_counter()
+    try:
+        count = export(latest_records(root, filters, all_versions=args.all_versions), out)
+    except RuntimeError as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return exitcodes.FAILED
+    elapsed = time.perf_counter() - started
+    print(f"exported {count} records to {out} in {elapsed:.1f} s", file=sys.stderr)
+    return exitcodes.OK
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from newscrawl.archive.store import ArchiveLocked
+    from newscrawl.archive.tools import reindex
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    started = time.perf_counter()
+    try:
+        records, articles = reindex(root)
+    except ArchiveLocked as exc:
+        print(f"newscrawl: error: {exc}; not reindexing", file=sys.stderr)
+        return exitcodes.LOCKED
+    elapsed = time.perf_counter() - started
+    print(f"reindexed {records} records, {articles} articles in {elapsed:.1f} s", file=sys.stderr)
+    return exitcodes.OK
+
+
+def add_archive_commands(sub: Any) -> None:
+    archive = sub.add_parser("archive", help="inspect, check, export and reindex an archive").add_subparsers(
+        dest="archive_command", required=True
+    )
+    dir_help = "archive folder (default: NEWSCRAWL_OUTPUT, else output)"
+
+    p = archive.add_parser("stats", help="articles by site, language and month")
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_stats)
+
+    p = archive.add_parser("verify", help="check schema, duplicates, torn lines and the index; non-zero on a problem")
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per CPU)")
+    p.set_defaults(handler=cmd_verify)
+
+    p = archive.add_parser("export", help="one record per article as JSONL, or Parquet for *.parquet")
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("-o", "--output", required=True, help="file to write (*.parquet: Parquet, else JSONL)")
+    p.add_argument("--all-versions", action="store_true", help="every version, not only the latest")
+    p.add_argument("--site")
+    p.add_argument("--lang")
+    p.add_argument("--since", help="first publication day, YYYY-MM-DD")
+    p.add_argument("--until", help="last publication day, YYYY-MM-DD")
+    p.set_defaults(handler=cmd_export)
+
+    p = archive.add_parser("reindex", help="rebuild the seen-index from the files (waits for no crawl)")
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.set_defaults(handler=cmd_reindex)
+
