@@ -41,11 +41,15 @@ NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
 NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
 
 DOWNLOADER_MIDDLEWARES = {
+    # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
+    "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)
     "newscrawl.not_article.RetryNotArticleMiddleware": 560,
     # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
+    # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
+    "newscrawl.render.middleware.RenderMiddleware": 540,
 }
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
@@ -84,8 +88,9 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    "http": "newscrawl.mirror.MirrorDownloadHandler",
-    "https": "newscrawl.mirror.MirrorDownloadHandler",
+    # MirrorDownloadHandler for plain requests, Chromium for meta["playwright"] ones (newscrawl.render).
+    "http": "newscrawl.render.handler.RenderDownloadHandler",
+    "https": "newscrawl.render.handler.RenderDownloadHandler",
 }
 
 ITEM_PIPELINES = {
@@ -113,6 +118,21 @@ ADDONS = {
     "newscrawl.politeness.ContactUserAgent": 0,
     "newscrawl.distributed.DistributedAddon": 0,
 }
+
+# JavaScript rendering (newscrawl.render): only for requests that ask; the browser starts on the first one.
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # scrapy-playwright needs it
+NEWSCRAWL_CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "")  # a system Chromium, e.g. /usr/bin/chromium
+NEWSCRAWL_RENDER_TIMEOUT = 30  # seconds a page has in all, navigation and settling
+NEWSCRAWL_RENDER_RETRY_TIMES = 1  # retries of a rendered page that timed out
+NEWSCRAWL_RENDER_CHALLENGE_WAIT = 5  # seconds a JavaScript challenge has to reload into the page
+NEWSCRAWL_RENDER_RECYCLE_PAGES = 100  # pages per browser context before a fresh one replaces it
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.render.browser.ChromiumProvider"
+PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.abort.should_abort"
+PLAYWRIGHT_PROCESS_REQUEST_HEADERS = "newscrawl.render.handler.browser_headers"
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # pages open at once, in all contexts together
+PLAYWRIGHT_MAX_CONTEXTS = 2  # the current context and one being recycled
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000  # milliseconds
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -23,6 +23,7 @@ from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.politeness import check_settings as check_politeness
 from newscrawl.quality import parse_overrides
+from newscrawl.render.browser import check_chromium_setting
 
 
 def check_settings(settings: Any) -> None:
@@ -32,6 +33,10 @@ def check_settings(settings: Any) -> None:
             validate_mirror(mirror)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        check_chromium_setting(settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     out = Path(settings.get("NEWSCRAWL_OUTPUT") or "output")
     probe = out
     while not probe.exists() and probe != probe.parent:

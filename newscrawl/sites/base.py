@@ -101,7 +101,8 @@ class Site:
     news_sitemaps: tuple[str, ...] = ()
     lang_prefixes: Mapping[str, str] = field(default_factory=dict)  # path prefix segment -> language
     boilerplate: tuple[Boilerplate, ...] = ()
-    render_js: bool = False
+    render_js: bool = False  # render every HTML page in a browser (newscrawl.render)
+    render_on_challenge: bool = False  # render a page once more when a plain download was a JavaScript challenge
     custom_settings: Mapping[str, Any] = field(default_factory=dict)
     canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
     article_shapes: tuple[UrlShape, ...] = ()  # further article URL shapes (slug URLs, ...)

@@ -32,4 +32,5 @@ SITE = Site(
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
     legacy_encoding="cp1251",
+    render_on_challenge=True,  # the cbtYmTName cookie script of 2023 passes in a browser
 )

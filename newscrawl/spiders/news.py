@@ -23,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from newscrawl.dates import kyiv, parse_day, parse_iso, parse_rfc822
 from newscrawl.errors import UsageError
 from newscrawl.extraction import _generic_site_key
+from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import INDEX, Scope, read_sitemap
 from newscrawl.sites import site_for_url
 from newscrawl.spiders.site import SiteSpider
@@ -31,6 +32,7 @@ from newscrawl.urls import host_of, normalize_url
 ARGUMENTS = {
     "url": "the site's homepage, e.g. https://example.org/ (required)",
     "since": "skip feed and sitemap items published before this day, YYYY-MM-DD",
+    **RENDER_ARGUMENTS,
 }
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
 
@@ -48,7 +50,8 @@ def check_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         since_day = parse_day(str(since)) if since not in (None, "") else None
     except ValueError as exc:
         raise UsageError(f"argument since: {exc}") from None
-    return {"url": normalize_url(url, keep_query=False), "since": since_day}
+    render = check_render(kwargs.get("render"))
+    return {"url": normalize_url(url, keep_query=False), "since": since_day, "render": render}
 
 
 def site_key_of(url: str) -> str:
@@ -73,6 +76,8 @@ class NewsSpider(SiteSpider):
         self.allowed_domains = sorted(self.hosts)
         self.site_key = site_key_of(self.home)
         self.seen_urls: set[str] = set()
+        self.render: bool | None = args["render"]  # -a render=js|off (newscrawl.render)
+        self.render_js: bool = bool(self.render)
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:

@@ -25,6 +25,7 @@ from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
 from newscrawl.errors import UsageError
 from newscrawl.extraction import parse_page
 from newscrawl.failures import failure_reason
+from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import Scope, Watermarks
 from newscrawl.sites.base import ArticleRef, Site
 from newscrawl.urls import host_of
@@ -37,6 +38,7 @@ ARGUMENTS = {
     "until": "last publication day of the window, YYYY-MM-DD (default: today)",
     "max_pages": "listing pages to follow per listing (default: NEWSCRAWL_MAX_LISTING_PAGES)",
     "refresh": "1 to re-check every article found, archived or not",
+    **RENDER_ARGUMENTS,
 }
 
 
@@ -78,6 +80,7 @@ def check_arguments(site: Site, kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if refresh not in {"0", "1", "true", "false", "yes", "no"}:
         raise UsageError(f"argument refresh: {kwargs.get('refresh')!r} is not 0 or 1")
     out["refresh"] = refresh in {"1", "true", "yes"}
+    out["render"] = check_render(kwargs.get("render"))
     return out
 
 
@@ -110,6 +113,8 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = sorted(self.site.hosts)
         self.seen_keys: set[str] = set()
         self.skipped_keys: set[str] = set()  # the seen keys that were skipped as archived
+        self.render: bool | None = args["render"]  # -a render=js|off; None: the site profile decides
+        self.render_js: bool = self.site.render_js if self.render is None else self.render
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:
