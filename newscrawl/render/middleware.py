@@ -69,6 +69,9 @@ class RenderMiddleware(_Counting):
             request.meta["playwright"] = True
         if request.meta.get("playwright"):
             request.meta.setdefault("max_retry_times", self.retry_times)
+            # A page that takes the browser seconds says nothing about the server's load: AutoThrottle
+            # would otherwise raise the site's delay to that latency and crawl at a trickle afterwards.
+            request.meta.setdefault("autothrottle_dont_adjust_delay", True)
 
     def process_exception(self, request: Request, exception: BaseException, spider: Any = None) -> None:
         if request.meta.get("playwright"):
@@ -94,7 +97,8 @@ class EscalateChallengeMiddleware(_Counting):
             return response
         self.count("escalated")
         logger.info("JavaScript challenge at %s: rendering it once in the browser", request.url)
-        return request.replace(meta={**request.meta, "playwright": True}, dont_filter=True)
+        meta = {**request.meta, "playwright": True, "autothrottle_dont_adjust_delay": True}
+        return request.replace(meta=meta, dont_filter=True)
 
     def _site(self, request: Request) -> Site | None:
         site = site_for_url(request.url)
