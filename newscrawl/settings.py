@@ -15,6 +15,8 @@ Project settings (all overridable with ``-s NAME=VALUE``):
 - ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
 - ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s);
 - ``NEWSCRAWL_RECHECK_HOURS``: archived articles are fetched again for this long after publication (48);
+- ``NEWSCRAWL_RECHECK_MIN_MINUTES`` / ``NEWSCRAWL_RECHECK_AGE_FRACTION``: a re-check is due once this long
+  and this share of the article's age have passed since the last check (30 minutes, 0.5);
 - ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
 - ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
 """
@@ -35,6 +37,8 @@ NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50
 NEWSCRAWL_RECHECK_HOURS = 48
+NEWSCRAWL_RECHECK_MIN_MINUTES = 30
+NEWSCRAWL_RECHECK_AGE_FRACTION = 0.5
 NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
 NEWSCRAWL_QUALITY: dict[str, float] = {}
 NEWSCRAWL_NOT_ARTICLE_RETRIES = 2

@@ -292,6 +292,10 @@ class RedisArchive:
             self.count("distributed/claim_lost", 1)
             raise DuplicateArticle(f"{key}: claim expired before commit; another worker archives it")
 
+    def mark_checked(self, key: str, when: str) -> None:
+        """An unchanged re-check: the shared index remembers it at once."""
+        self.index.touch([key], when)
+
     def flush(self) -> None:
         """Every record is durable and committed as it is written."""
 

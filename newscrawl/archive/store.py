@@ -180,6 +180,7 @@ class Archive:
         self.index = SqliteIndex(index_path(self.root))
         self.run: RunFile | None = None
         self.files_written: list[Path] = []
+        self.checked: list[tuple[str, str]] = []  # unchanged re-checks not yet in the index
         self.previous_run_complete = True
         self._complete_mark = True
 
@@ -261,6 +262,19 @@ class Archive:
         if len(run.pending) >= self.flush_every:
             self.flush()
 
+    def mark_checked(self, key: str, when: str) -> None:
+        """An unchanged re-check of ``key`` at ``when``: the next one waits (``archive.incremental``)."""
+        self.checked.append((key, when))
+        if len(self.checked) >= self.flush_every:
+            self._flush_checked()
+
+    def _flush_checked(self) -> None:
+        if self.checked:
+            with self.index.transaction():
+                for key, when in self.checked:
+                    self.index.touch([key], when)
+            self.checked.clear()
+
     def flush(self) -> None:
         """Make written records durable, then let the index claim them."""
         run = self.run
@@ -289,6 +303,7 @@ class Archive:
                     self.index.set_file(run.name, "closed", run.size, run.records)
                 self.files_written.append(final)
                 self.run = None
+            self._flush_checked()
             self.end_run(complete)
         finally:
             self.index.close()

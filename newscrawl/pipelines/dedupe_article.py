@@ -35,7 +35,12 @@ class DedupeArticlePipeline(CountingPipeline):
             if key in self.seen:
                 raise DuplicateArticle(f"{key} already archived in this run")
             self.seen.add(key)
-            record = decide(record, archive_for(self.crawler).index.get(key))
+            archive = archive_for(self.crawler)
+            try:
+                record = decide(record, archive.index.get(key))
+            except UnchangedArticle:
+                archive.mark_checked(key, record["crawled_at"])
+                raise
         except ArticleDropped as drop:
             self.count(f"dropped/{drop.reason}")
             raise

@@ -295,6 +295,8 @@ class SiteSpider(scrapy.Spider):
         index = seen_index(self.crawler)
         now = utc_now()
         window = timedelta(hours=self.settings.getfloat("NEWSCRAWL_RECHECK_HOURS", 48))
+        min_gap = timedelta(minutes=self.settings.getfloat("NEWSCRAWL_RECHECK_MIN_MINUTES", 30))
+        age_fraction = self.settings.getfloat("NEWSCRAWL_RECHECK_AGE_FRACTION", 0.5)
         on_page: set[str] = set()
         for link in links:
             ref = self.site.article_ref(link)
@@ -311,7 +313,15 @@ class SiteSpider(scrapy.Spider):
                 archived = ref.key in self.skipped_keys
             else:
                 self.seen_keys.add(ref.key)
-                decision = decide(index.get(ref.key) if index else None, ref.day, now, window, self.refresh)
+                decision = decide(
+                    index.get(ref.key) if index else None,
+                    ref.day,
+                    now,
+                    window,
+                    self.refresh,
+                    min_gap=min_gap,
+                    age_fraction=age_fraction,
+                )
                 archived = decision is Decision.SKIP
                 if archived:
                     self.skipped_keys.add(ref.key)
