@@ -29,7 +29,7 @@ from redis import Redis
 from scrapy.crawler import Crawler
 
 from newscrawl.archive.index import Entry, SeenIndex
-from newscrawl.archive.store import PART, ArchiveError, entry_of, fsync_dir, iter_lines
+from newscrawl.archive.store import PART, ArchiveError, entry_of, fsync_dir, iter_lines, run_folder
 from newscrawl.drops import DuplicateArticle
 from newscrawl.record import dumps
 
@@ -243,11 +243,7 @@ class RedisArchive:
     # --- writing ----------------------------------------------------------------------------------
     def _open_run_file(self) -> int:
         now = datetime.now(UTC)
-        folder = self.root / self.site / f"{now:%Y}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
+        folder = run_folder(self.root, self.site, now)
         host = socket.gethostname().replace("-", "_")
         path = folder / f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{host}-{os.getpid()}.jsonl{PART}"
         # Locked before it takes its .part name: the lock tells other workers' reconcile its writer lives.

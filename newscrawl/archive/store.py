@@ -91,6 +91,16 @@ def entry_of(record: dict[str, Any], file: str) -> Entry:
     )
 
 
+def run_folder(root: Path, site: str, now: datetime) -> Path:
+    """The folder a run file started at ``now`` goes to (``<site>/<YYYY>/``), created if need be."""
+    folder = root / site / f"{now:%Y}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
+    return folder
+
+
 class SiteLock:
     """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies.
 
@@ -218,11 +228,7 @@ class Archive:
     # --- writing ----------------------------------------------------------------------------------
     def _open_run_file(self) -> RunFile:
         now = datetime.now(UTC)
-        folder = self.root / self.site / f"{now:%Y}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ArchiveError(f"cannot create {folder}: {exc.strerror}") from exc
+        folder = run_folder(self.root, self.site, now)
         stem = f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
         final = folder / f"{stem}.jsonl"
         k = 1
