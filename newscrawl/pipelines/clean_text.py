@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from typing import Any
 
-import trafilatura
 from itemadapter import ItemAdapter
 from lxml import etree
 
 from newscrawl.pipelines.stats import CountingPipeline
 
-EXTRACTOR = f"trafilatura/{trafilatura.__version__}"
+EXTRACTOR = f"trafilatura/{version('trafilatura')}"
 # Only ASCII blanks are folded: a non-breaking space is the newsroom's typography and part of the text.
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
 # trafilatura's XML elements that are one line of text each.
@@ -34,6 +34,10 @@ def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
         return ""
     html = _NBSP.sub(_NBSP_STAND_IN, html)
     document = html if whole_page else f"<html><body><article>{html}</article></body></html>"
+    # Imported on the first page, not at start-up: it is a third of the crawl's import time, and a cron
+    # run's first requests (feeds, listings) need no extraction.
+    import trafilatura
+
     xml = trafilatura.extract(
         document,
         output_format="xml",
