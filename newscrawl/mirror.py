@@ -113,3 +113,29 @@ def serve(root: Path, port: int, host: str = "127.0.0.1", log: IO[str] | None = 
         pass
     finally:
         server.server_close()
+
+
+class DownloadHandler(MirrorDownloadHandler):
+    """The project's http(s) handler: plain downloads (from ``NEWSCRAWL_MIRROR`` when set); a request that
+    asks for rendering (``meta["playwright"]``) goes to ``newscrawl.render``'s handler, imported and built
+    on the first such request, so a crawl that renders nothing never imports Playwright (a fifth of a
+    cron run's start-up)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._crawler = crawler
+        self._render: HTTP11DownloadHandler | None = None
+
+    async def download_request(self, request: Request) -> Response:
+        if not request.meta.get("playwright"):
+            return await super().download_request(request)
+        if self._render is None:
+            from newscrawl.render.handler import RenderDownloadHandler
+
+            self._render = RenderDownloadHandler(self._crawler)
+        return await self._render.download_request(request)
+
+    async def close(self) -> None:
+        if self._render is not None:
+            await self._render.close()
+        await super().close()

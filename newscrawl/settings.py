@@ -92,9 +92,10 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    # MirrorDownloadHandler for plain requests, Chromium for meta["playwright"] ones (newscrawl.render).
-    "http": "newscrawl.render.handler.RenderDownloadHandler",
-    "https": "newscrawl.render.handler.RenderDownloadHandler",
+    # Plain requests through NEWSCRAWL_MIRROR when set, meta["playwright"] ones in Chromium (newscrawl.render),
+    # which is imported on the first request that asks.
+    "http": "newscrawl.mirror.DownloadHandler",
+    "https": "newscrawl.mirror.DownloadHandler",
 }
 
 ITEM_PIPELINES = {

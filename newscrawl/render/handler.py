@@ -39,11 +39,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
-from twisted.internet.error import TimeoutError as DownloadTimeoutError
 
 from newscrawl.dates import utc_now
 from newscrawl.mirror import MirrorDownloadHandler, mirror_url
 from newscrawl.render.browser import launch_options
+from newscrawl.render.errors import RenderTimeout
 from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
 
 logger = logging.getLogger(__name__)
@@ -57,10 +57,6 @@ _HAS_MARKER_JS = (
 
 # Request headers that belong to one connection, not to the request.
 _HOP_HEADERS = frozenset({"host", "connection", "content-length", "keep-alive", "transfer-encoding"})
-
-
-class RenderTimeout(DownloadTimeoutError):
-    """A rendered page that did not settle in time; retried like a download timeout, then dropped."""
 
 
 async def browser_headers(

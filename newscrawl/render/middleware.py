@@ -24,7 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from newscrawl.not_article import is_article_request, page_kind
-from newscrawl.render.handler import RenderTimeout
+from newscrawl.render.errors import RenderTimeout
 from newscrawl.sites import site_for_url
 from newscrawl.sites.base import Site
 from newscrawl.urls import host_of
