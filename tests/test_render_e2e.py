@@ -175,7 +175,7 @@ def test_rendered_crawl_archives_the_js_page_and_drops_the_page_that_never_settl
     # Feeds, sitemaps and robots.txt are never rendered.
     assert stats["newscrawl/render/pages"] == 6
     assert stats["newscrawl/render/timeout"] == 2
-    assert stats["retry/reason_count/newscrawl.render.handler.RenderTimeout"] == 1
+    assert stats["retry/reason_count/newscrawl.render.errors.RenderTimeout"] == 1
     assert stats["newscrawl/render/dropped/timeout"] == 1
     assert stats["newscrawl/render/challenge_passed"] == 1
     assert "newscrawl/render/escalated" not in stats  # already rendered: nothing to escalate
