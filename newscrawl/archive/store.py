@@ -101,6 +101,21 @@ def run_folder(root: Path, site: str, now: datetime) -> Path:
     return folder
 
 
+def try_flock(path: Path, mode: int, refusal: str) -> IO[str]:
+    """Open ``path`` and take ``mode`` (``LOCK_EX`` or ``LOCK_SH``) at once, or raise ``ArchiveLocked`` with
+    ``refusal`` and the holder the file names."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+")
+    try:
+        fcntl.flock(fh, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip()
+        fh.close()
+        raise ArchiveLocked(f"{refusal}{f' ({holder})' if holder else ''}") from None
+    return fh
+
+
 class SiteLock:
     """An exclusive ``flock`` per site and archive; the kernel drops it when the process dies.
 
@@ -123,14 +138,7 @@ class SiteLock:
             self._held[name] = (fh, count + 1)
             self._mine = True
             return
-        fh = self.path.open("a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip()
-            fh.close()
-            raise ArchiveLocked(f"another crawl holds {self.path}{f' ({holder})' if holder else ''}") from None
+        fh = try_flock(self.path, fcntl.LOCK_EX, f"another crawl holds {self.path}")
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}\n")

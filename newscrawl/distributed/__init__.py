@@ -23,7 +23,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from newscrawl import exitcodes
-from newscrawl.archive.store import ArchiveLocked, SiteLock
+from newscrawl.archive.store import ArchiveLocked, SiteLock, try_flock
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 PREFIX = "newscrawl"
@@ -91,19 +91,8 @@ class SharedSiteLock(SiteLock):
             self._fh = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip()
-            fh.close()
-            raise ArchiveLocked(
-                f"a single-process crawl of this site is writing {self.path.parent.parent}"
-                f"{f' ({holder})' if holder else ''}"
-            ) from None
-        self._fh = fh
+        refusal = f"a single-process crawl of this site is writing {self.path.parent.parent}"
+        self._fh = try_flock(self.path, fcntl.LOCK_SH, refusal)
 
 
 def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
