@@ -51,16 +51,21 @@ def archive_for(crawler: Crawler) -> Archive | RedisArchive:
     return archive
 
 
+def archive_enabled(crawler: Crawler) -> bool:
+    """``NEWSCRAWL_ARCHIVE_ENABLED`` (default on): off, a crawl writes, locks and reports nothing."""
+    return crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True)
+
+
 def seen_index(crawler: Crawler) -> SeenIndex | None:
     """The index the spider consults to skip archived articles; None when the archive is switched off."""
-    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+    if not archive_enabled(crawler):
         return None
     return archive_for(crawler).index
 
 
 def previous_run_complete(crawler: Crawler) -> bool:
     """Whether the site's previous run finished without losing articles (so traversal may stop early)."""
-    if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+    if not archive_enabled(crawler):
         return False
     return archive_for(crawler).previous_run_complete
 
@@ -106,7 +111,7 @@ class ArchiveExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveExtension:
-        if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        if not archive_enabled(crawler):
             raise NotConfigured
         return cls(crawler)
 

@@ -20,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl import exitcodes
-from newscrawl.archive.crawl import output_dir, site_key
+from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
 
@@ -122,7 +122,7 @@ class RunReport:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunReport:
-        if not crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True):
+        if not archive_enabled(crawler):
             raise NotConfigured
         return cls(crawler)
 
