@@ -27,6 +27,7 @@ WINDOW = 14  # days before a day whose median it is compared with
 MIN_HISTORY = 7  # days that must precede a day before "unusually few" is judged
 FEW_SHARE = 0.2  # fewer than this share of the trailing median is "unusually few"
 LAST_RUNS = 5  # runs per site listed
+LANG_ORDER = {"uk": 0, "ru": 1, "en": 2}  # fixed colours for the Pravda group's languages, others after them
 
 
 class PlottingMissing(RuntimeError):
@@ -206,7 +207,8 @@ def bar_id(site: str, lang: str, day: date) -> str:
 
 
 def chart_svg(result: Coverage) -> str:
-    """The chart as an SVG document: one panel per site, per day one bar per language, stacked."""
+    """The chart as an SVG document: one panel per site, per day one bar per language, stacked; the days
+    with no article in any language shaded."""
     try:
         import matplotlib
     except ImportError as exc:
@@ -218,28 +220,33 @@ def chart_svg(result: Coverage) -> str:
     import matplotlib.pyplot as plt
 
     sites = sorted(result.span)
+    langs = sorted({lang for _, lang in result.per_day}, key=lambda lang: (LANG_ORDER.get(lang, 99), lang))
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    colour = {lang: palette[i % len(palette)] for i, lang in enumerate(langs)}
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "newscrawl"}):
         fig, axes = plt.subplots(len(sites) or 1, 1, figsize=(11, 2.8 * max(1, len(sites))), squeeze=False)
         for ax, s in zip(axes[:, 0], sites, strict=False):
             first, last = result.span[s]
             bottom: Counter[date] = Counter()
-            for (site, lang), days in result.per_day.items():
-                if site != s:
+            for lang in langs:
+                days = result.per_day.get((s, lang))
+                if not days:
                     continue
                 ordered = sorted(days)
-                heights = [days[d] for d in ordered]
                 bars = ax.bar(
-                    ordered, heights, width=0.85, bottom=[bottom[d] for d in ordered], label=lang, align="center"
+                    ordered, [days[d] for d in ordered], width=0.85, bottom=[bottom[d] for d in ordered],
+                    label=lang, color=colour[lang], edgecolor=colour[lang], linewidth=0.5,  # visible at a year's width
+                    zorder=2,
                 )
                 for rect, day in zip(bars, ordered, strict=True):
                     rect.set_gid(bar_id(s, lang, day))
-                for d in ordered:
-                    bottom[d] += days[d]
-            for gap in result.gaps:
-                if gap.site == s and gap.kind == "none":
+                bottom.update(days)
+            # Shade the days on which the site has no article in any language (one language's gaps overlap).
+            for gap in find_gaps(s, "*", bottom, first, last):
+                if gap.kind == "none":
                     half = timedelta(0.5)
-                    span = ax.axvspan(gap.first - half, gap.last + half, color="#d62728", alpha=0.25)
-                    span.set_gid(f"gap-{s}-{gap.lang}-{gap.first.isoformat()}")
+                    span = ax.axvspan(gap.first - half, gap.last + half, color="#d62728", alpha=0.15, zorder=1)
+                    span.set_gid(f"empty-{s}-{gap.first.isoformat()}")
             ax.set_xlim(first - timedelta(1), last + timedelta(1))
             ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
             ax.set_title(f"{s}: articles per publication day", loc="left", fontsize=10)
