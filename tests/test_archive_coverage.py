@@ -207,3 +207,28 @@ def test_html_chart_renders_in_chromium(archive: Path, tmp_path: Path) -> None:
         colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
     bar_pixels = sum(n for n, rgb in colours if all(abs(a - b) <= 8 for a, b in zip(rgb, (0x1F, 0x77, 0xB4), strict=True)))
     assert bar_pixels > 5000, bar_pixels
+
+
+def test_damaged_archive_is_reported_as_far_as_it_reads(tmp_path: Path) -> None:
+    """A torn or non-JSON line, a record with a bad date and a broken run report do not stop the report:
+    the readable articles are counted exactly and the rest left to ``archive verify``."""
+    root = tmp_path / "out"
+    path = write_run(root, [record(0, published="2023-05-01T10:00:00+03:00"), record(1, published="1 травня"),
+                            record(2, published="2023-05-02T10:00:00+03:00")])
+    with path.open("ab") as fh:
+        fh.write(b'not json at all\n{"key": "eurointegration:uk:9", "version": "two"}\n[1, 2]\n{"site": "eurointeg')
+    run_report(root, "eurointegration", 1, 0, "ok", new=3)
+    (root / ".newscrawl" / "runs" / "eurointegration-20261129T070000Z-1.json").write_text('{"site": "eur', "utf-8")
+    (root / ".newscrawl" / "runs" / "eurointegration-20261129T070100Z-1.json").write_text("[]", "utf-8")
+    result = cli(str(root))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[3:] == [
+        "eurointegration      uk   2023-05-01 2023-05-02     2     2         2     0",
+        "eurointegration uk: 1 article without a publication date",
+        "",
+        "likely gaps:",
+        "  none",
+        "",
+        "last runs:",
+        "  eurointegration  2026-11-29T06:01:00+00:00  exit 0 (ok)  finished  70.2 s  new 3, updated 1",
+    ]
