@@ -215,16 +215,16 @@ def chart_svg(result: Coverage) -> str:
         raise PlottingMissing("--html needs matplotlib: pip install -e '.[report]'") from exc
     import io
 
-    matplotlib.use("svg")
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global figure state, no GUI backend chosen
 
     sites = sorted(result.span)
     langs = sorted({lang for _, lang in result.per_day}, key=lambda lang: (LANG_ORDER.get(lang, 99), lang))
-    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    palette = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     colour = {lang: palette[i % len(palette)] for i, lang in enumerate(langs)}
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "newscrawl"}):
-        fig, axes = plt.subplots(len(sites) or 1, 1, figsize=(11, 2.8 * max(1, len(sites))), squeeze=False)
+        fig = Figure(figsize=(11, 2.8 * max(1, len(sites))))
+        axes = fig.subplots(len(sites) or 1, 1, squeeze=False)
         for ax, s in zip(axes[:, 0], sites, strict=False):
             first, last = result.span[s]
             bottom: Counter[date] = Counter()
@@ -255,7 +255,6 @@ def chart_svg(result: Coverage) -> str:
         fig.tight_layout()
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(fig)
     svg = buffer.getvalue()
     return svg[svg.index("<svg") :]  # the XML declaration and DOCTYPE do not belong inside HTML
 
