@@ -3,7 +3,7 @@
 - ``newscrawl extract FILE --url URL``: the record the pipelines would archive for one saved page;
 - ``newscrawl mirror serve DIR --port N``: serve a site mirror for offline crawls;
 - ``newscrawl fixtures rebuild|add``: golden test fixtures;
-- ``newscrawl archive stats|verify|export|reindex [DIR]``: the archive tools (``newscrawl.archive.cli``).
+- ``newscrawl archive stats|verify|export|reindex|coverage [DIR]``: the archive tools (``newscrawl.archive.cli``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exit codes of ``scrapy crawl`` for cron (documented in the README)."""
+"""Exit codes of ``scrapy crawl`` for cron (documented in docs/cron.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``newscrawl archive stats|verify|export|reindex [DIR]``; DIR defaults to the configured output folder."""
+"""``newscrawl archive stats|verify|export|reindex|coverage [DIR]``; DIR defaults to the configured output folder."""
 
 from __future__ import annotations
 
@@ -111,6 +111,24 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from newscrawl.archive.coverage import PlottingMissing, coverage, format_html, format_text
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    result = coverage(root, args.site)
+    if args.html:
+        try:
+            page = format_html(result, root)
+        except PlottingMissing as exc:
+            print(f"newscrawl: error: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
+        Path(args.html).write_text(page, encoding="utf-8")
+    print(format_text(result))
+    return exitcodes.OK
+
+
 def add_archive_commands(sub: Any) -> None:
     archive = sub.add_parser("archive", help="inspect, check, export and reindex an archive").add_subparsers(
         dest="archive_command", required=True
@@ -140,4 +158,10 @@ def add_archive_commands(sub: Any) -> None:
     p = archive.add_parser("reindex", help="rebuild the seen-index from the files (waits for no crawl)")
     p.add_argument("dir", nargs="?", help=dir_help)
     p.set_defaults(handler=cmd_reindex)
+
+    p = archive.add_parser("coverage", help="articles per day, site and language; likely gaps; last runs")
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with a chart (matplotlib)")
+    p.set_defaults(handler=cmd_coverage)
 
