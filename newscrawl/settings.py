@@ -54,6 +54,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
     "newscrawl.render.middleware.RenderMiddleware": 540,
+    # Scrapy's lets through the requests that waited for robots.txt after the first (newscrawl.robots)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.robots.RobotsTxtMiddleware": 100,
 }
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
