@@ -114,6 +114,7 @@ EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
+    "newscrawl.lost.CountLostArticles": 310,  # a pipeline's exception: the article counted lost, the run failed
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 

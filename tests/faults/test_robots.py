@@ -28,7 +28,7 @@ from newscrawl import exitcodes
 from newscrawl.robots import RobotsTxtMiddleware as ProjectRobotsTxtMiddleware
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from tests.faults.probe import ENTERED, with_probe
+from tests.faults.injected import ENTERED, with_probe
 from tests.faultserver import HOST, Behaviour, FaultHandler, FaultServer, page, rss, urlset
 
 ROBOTS = b"User-agent: *\nDisallow: /eng/\n"

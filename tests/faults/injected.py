@@ -1,9 +1,9 @@
-"""Test-only crawl components, loaded by ``scrapy crawl`` subprocesses of the fault tests through ``-s``.
+"""Test-only crawl components, injected into the ``scrapy crawl`` subprocesses of the fault tests with ``-s``.
 
 ``EnteredDownloaderProbe`` sits just before the robots.txt middleware and logs every request that enters the
 downloader, so a test can hold a site's robots.txt until it has seen the crawl queue requests behind it.
-``FailForKeyPipeline`` raises a plain ``RuntimeError`` (not a ``DropItem``) for the article whose key is in
-``NEWSCRAWL_TEST_FAIL_KEY``, as a bug or a hostile byte in a pipeline would.
+The ``...ForKeyPipeline`` classes make one article (``-s TEST_FAULT_KEY=<key>``) fail in the pipelines with
+an exception that is not a ``DropItem``.
 """
 
 from __future__ import annotations
@@ -32,13 +32,19 @@ def with_probe() -> str:
     return json.dumps({**project.DOWNLOADER_MIDDLEWARES, f"{__name__}.EnteredDownloaderProbe": 99})
 
 
-class FailForKeyPipeline:
+class _ForKey:
+    """A pipeline that harms the article whose key is the ``TEST_FAULT_KEY`` setting."""
+
     def __init__(self, key: str) -> None:
         self.key = key
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.get("NEWSCRAWL_TEST_FAIL_KEY", ""))
+        return cls(crawler.settings.get("TEST_FAULT_KEY", ""))
+
+
+class RaiseForKeyPipeline(_ForKey):
+    """Raises a plain ``RuntimeError``, as a bug in a pipeline would."""
 
     def process_item(self, item: Any) -> Any:
         if item.get("key") == self.key:
@@ -46,6 +52,16 @@ class FailForKeyPipeline:
         return item
 
 
-def with_failing_pipeline(priority: int) -> str:
-    """``ITEM_PIPELINES`` for ``-s``: the project's, plus the failing one at ``priority``."""
-    return json.dumps({**project.ITEM_PIPELINES, f"{__name__}.FailForKeyPipeline": priority})
+class LoneSurrogateForKeyPipeline(_ForKey):
+    """Puts a lone surrogate into the record's authors after extraction, so the archive write itself fails
+    (``UnicodeEncodeError``), as it did before extraction replaced them."""
+
+    def process_item(self, item: Any) -> Any:
+        if item.get("key") == self.key:
+            item["authors"] = [*item["authors"], "Ivan \ud800 Petrenko"]
+        return item
+
+
+def with_pipeline(name: str, priority: int) -> str:
+    """``ITEM_PIPELINES`` for ``-s``: the project's, plus the pipeline ``name`` of this module at ``priority``."""
+    return json.dumps({**project.ITEM_PIPELINES, f"{__name__}.{name}": priority})
