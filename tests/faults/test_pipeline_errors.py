@@ -98,6 +98,29 @@ def sitemap(slugs: list[str]) -> bytes:
     return body.encode()
 
 
+@pytest.mark.e2e
+def test_page_with_a_lone_surrogate_in_json_ld_is_archived(tmp_path: Path) -> None:
+    """The page that once made the archive write fail (a JSON-LD author ``"\\ud800"``) is archived, with
+    U+FFFD in place of the surrogate, and the run exits 0."""
+    routes = {
+        f"/{NEWS}/": page(b"<html><head><title>News</title></head><body></body></html>"),
+        f"/{NEWS}/robots.txt": page(b"User-agent: *\nAllow: /\n", "text/plain"),
+        f"/{NEWS}/sitemap.xml": page(urlset([f"{BASE}/news/harbour/"]), "application/xml"),
+        f"/{NEWS}/news/harbour/": page(SURROGATE_PAGE),
+    }
+    server = FaultServer(routes).start()
+    try:
+        code, log = crawl(server, tmp_path / "archive")
+    finally:
+        server.stop()
+    assert code == exitcodes.OK, log[-3000:]
+    stats = stats_of(log)
+    assert stats["newscrawl/fallback/authors/invalid_code_points"] == 1
+    assert "newscrawl/lost/pipeline_error" not in stats
+    [record] = read_archive(tmp_path / "archive")
+    assert (record["title"], record["authors"]) == ("Harbour \ufffd reopens", ["Ivan \ufffd Petrenko", "Olena \ufffd"])
+
+
 def crawl(server: FaultServer, output: Path, **settings: str) -> tuple[int, str]:
     result = run_crawl("news", f"url={BASE}/", mirror=server.url, output=output, settings=settings, timeout=240)
     assert isinstance(result, subprocess.CompletedProcess)
