@@ -124,7 +124,8 @@ _FIELD = {"body_html": "text"}
 def valid_unicode(value: Any) -> tuple[Any, bool]:
     """``value`` (a string, or a list or dict of them) with every code point UTF-8 cannot encode replaced by
     U+FFFD, and whether any was. Those are lone surrogates, which a page's JSON-LD gives with an escape such
-    as ``"\\ud800"``; a record holding one could not be written. A pair split in two becomes its character.
+    as ``"\\ud800"``; a record holding one could not be written. A surrogate pair held as two code points is
+    joined into its character.
     """
     if isinstance(value, str):
         try:
@@ -144,13 +145,6 @@ def valid_unicode(value: Any) -> tuple[Any, bool]:
         return [valid(v) for v in value], replaced
     if isinstance(value, dict):
         return {valid(k): valid(v) for k, v in value.items()}, replaced
-    return value, False
-    if isinstance(value, list):
-        pairs = [valid_unicode(v) for v in value]
-        return [v for v, _ in pairs], any(r for _, r in pairs)
-    if isinstance(value, dict):
-        pairs = [(valid_unicode(k), valid_unicode(v)) for k, v in value.items()]
-        return {k: v for (k, _), (v, _) in pairs}, any(rk or rv for (_, rk), (_, rv) in pairs)
     return value, False
 
 
