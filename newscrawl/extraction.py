@@ -89,7 +89,7 @@ def parse_page(
     if site:
         # Alternates are normalised to canonical form when they are this site's articles.
         alternates = {k: (r.url if (r := site.article_ref(v)) else v) for k, v in alternates.items()}
-    return {
+    item: dict[str, Any] = {
         "url": canonical,
         "site": site_key,
         "lang": lang,
@@ -109,6 +109,43 @@ def parse_page(
         "page_kind": parsed.kind,
         "generation": parsed.generation,
     }
+    for name in list(item):
+        value, replaced = valid_unicode(item[name])
+        if replaced:
+            item[name] = value
+            item["fallbacks"] = [*item["fallbacks"], f"{_FIELD.get(name, name)}/invalid_code_points"]
+    return item
+
+
+# The record field a working field of the item becomes.
+_FIELD = {"body_html": "text"}
+
+
+def valid_unicode(value: Any) -> tuple[Any, bool]:
+    """``value`` (a string, or a list or dict of them) with every code point UTF-8 cannot encode replaced by
+    U+FFFD, and whether any was. Those are lone surrogates, which a page's JSON-LD gives with an escape such
+    as ``"\\ud800"``; a record holding one could not be written. A surrogate pair held as two code points is
+    joined into its character.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace"), True
+        return value, False
+    replaced = False
+
+    def valid(part: Any) -> Any:
+        nonlocal replaced
+        part, changed = valid_unicode(part)
+        replaced = replaced or changed
+        return part
+
+    if isinstance(value, list):
+        return [valid(v) for v in value], replaced
+    if isinstance(value, dict):
+        return {valid(k): valid(v) for k, v in value.items()}, replaced
+    return value, False
 
 
 def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:

@@ -54,6 +54,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
     "newscrawl.render.middleware.RenderMiddleware": 540,
+    # Scrapy's lets through the requests that waited for robots.txt after the first (newscrawl.robots)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.robots.RobotsTxtMiddleware": 100,
 }
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
@@ -111,6 +114,7 @@ EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
+    "newscrawl.lost.CountLostArticles": 310,  # a pipeline's exception: the article counted lost, the run failed
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 

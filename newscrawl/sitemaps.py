@@ -3,8 +3,9 @@
 ``read_sitemap`` reads a sitemap or sitemap index (gzipped or not) into entries with ``lastmod`` and, for
 news sitemaps, ``news:publication_date``. ``Watermarks`` keeps, per sitemap URL, the newest ``lastmod``
 seen in it, in ``<output>/.newscrawl/<site>.sitemaps.json`` beside the seen-index (written by the run
-that holds the site's lock, only when that run finished without a failed article download or a page
-given up as no article, so nothing a sitemap named is skipped before it was fetched). The next run then
+that holds the site's lock, only when that run finished without a failed article download, an article
+lost in a pipeline or a page given up as no article, so nothing a sitemap named is skipped before it was
+archived). The next run then
 
 - skips a child of a sitemap index whose ``lastmod`` is not newer than its watermark (not downloaded);
 - in a sitemap it does read, skips the entries whose ``lastmod`` is not newer than that sitemap's
@@ -30,6 +31,7 @@ from scrapy.utils.gz import gunzip
 
 from newscrawl.archive.store import STATE_DIR
 from newscrawl.dates import parse_iso, to_iso
+from newscrawl.lost import articles_missed
 
 INDEX, URLSET = "sitemapindex", "urlset"
 
@@ -153,7 +155,7 @@ class Watermarks:
 
     def spider_closed(self, spider: object, reason: str) -> None:
         stats = self._crawler.stats if self._crawler else None
-        if stats is None or reason != "finished" or stats.get_value("newscrawl/articles/failed"):
+        if stats is None or reason != "finished" or articles_missed(stats.get_stats()):
             return
         if any(k.startswith("newscrawl/not_article/gave_up/") for k in stats.get_stats()):
             return  # a page that was a challenge this time must be tried again by the next run

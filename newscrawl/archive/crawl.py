@@ -13,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
+from newscrawl.lost import articles_missed
 
 if TYPE_CHECKING:
     from newscrawl.archive.redis_index import RedisArchive
@@ -120,8 +121,8 @@ class ArchiveExtension:
         try:
             if archive is not None:
                 assert self.crawler.stats is not None
-                lost = self.crawler.stats.get_value("newscrawl/articles/failed")
-                archive.close(complete=reason == "finished" and not lost)
+                missed = articles_missed(self.crawler.stats.get_stats())
+                archive.close(complete=reason == "finished" and not missed)
                 self.crawler.stats.set_value(
                     "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
                 )

@@ -23,6 +23,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
+from newscrawl.lost import lost_by_reason
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "rechecked": n("articles/rechecked"),
         "parsed": n("articles/parsed"),
         "dropped": dropped,
+        "lost": lost_by_reason(stats),  # newscrawl.lost: fetched, then neither archived nor dropped
         "failed_requests": failed,  # by source
         "failed_by_reason": failed_by_reason,  # newscrawl.failures: timeout, connection_refused, http_404, ...
         "requests": int(stats.get("downloader/request_count") or 0),
@@ -75,13 +77,15 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
-    """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit); NO_ARTICLES when nothing the
-    sources gave was an article, archived or archivable (site down, changed, or blocking us; articles
-    and sitemaps skipped as seen by an earlier run count as found), unless another part of the crawl set the
-    code of a finished run (``preset``: DRIFT from the quality guard, OK from a worker that joined a
-    distributed run whose work was done); else OK."""
+    """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit) without losing an article
+    (``newscrawl.lost``); NO_ARTICLES when nothing the sources gave was an article, archived or archivable
+    (site down, changed, or blocking us; articles and sitemaps skipped as seen by an earlier run count as
+    found), unless another part of the crawl set the code of a finished run (``preset``: DRIFT from the
+    quality guard, OK from a worker that joined a distributed run whose work was done); else OK."""
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
+    if run.get("lost"):
+        return exitcodes.FAILED  # an article was fetched and then lost (newscrawl.lost); the next run retries it
     if preset is not None:
         return preset  # decided by the part of the crawl that knows (drift guard, a joining worker)
     found = ("new", "updated", "unchanged", "skipped_archived", "sitemap_unchanged")
@@ -103,6 +107,7 @@ def summary_table(manifest: dict[str, Any]) -> str:
         ("skipped (archived)", run["skipped_archived"]),
         ("sitemap entries seen before", run["sitemap_unchanged"]),
         ("dropped", ", ".join(f"{k} {v}" for k, v in run["dropped"].items()) or 0),
+        ("lost", ", ".join(f"{k} {v}" for k, v in run["lost"].items()) or 0),
         ("failed requests", ", ".join(f"{k} {v}" for k, v in run["failed_requests"].items()) or 0),
         ("failure reasons", ", ".join(f"{k} {v}" for k, v in run["failed_by_reason"].items()) or "none"),
         ("files", ", ".join(f["path"] for f in manifest["files"]) or "none"),

@@ -1,10 +1,16 @@
-"""One record per article: drop repeats within a run, unchanged re-checks, and number real revisions."""
+"""One record per article: drop repeats within a run, unchanged re-checks, and number real revisions.
+
+An article a later pipeline failed on (``newscrawl.lost``) is not a repeat: another copy of it in the same
+run may still be archived.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
 
 from newscrawl.archive.crawl import archive_for
 from newscrawl.archive.index import Entry
@@ -25,8 +31,21 @@ def decide(record: dict[str, Any], known: Entry | None) -> dict[str, Any]:
 
 
 class DedupeArticlePipeline(CountingPipeline):
-    def open_spider(self, spider: Any = None) -> None:
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
         self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        return pipeline
+
+    def open_spider(self, spider: Any = None) -> None:
+        self.seen = set()
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
+        self.seen.discard(str(ItemAdapter(item).get("key") or ""))
 
     def process_item(self, item: Any, spider: Any = None) -> dict[str, Any]:
         record = finalize(ItemAdapter(item).asdict())

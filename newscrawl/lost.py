@@ -1,0 +1,60 @@
+"""Articles a run lost after fetching them: an item pipeline raised something other than a drop reason.
+
+Scrapy logs such an exception (signal ``item_error``) and carries on, so the article is neither archived nor
+dropped for a named reason (``newscrawl.drops``). :class:`CountLostArticles` counts it under
+``newscrawl/lost/pipeline_error``. Like a failed article download (``newscrawl/articles/failed``), a lost
+article keeps the run's sitemap watermarks where they were (``newscrawl.sitemaps``) and marks the run
+incomplete (``newscrawl.archive.crawl``), so the next run reads every source in full and fetches the article
+again: the seen-index never learnt of it. A run that lost an article exits ``FAILED``
+(``newscrawl.archive.report``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+LOST = "newscrawl/lost/"
+
+
+def lost_by_reason(stats: Mapping[str, Any]) -> dict[str, int]:
+    """``{reason: articles}`` of the articles this run lost (``newscrawl/lost/<reason>``)."""
+    return {key.removeprefix(LOST): int(value) for key, value in sorted(stats.items()) if key.startswith(LOST)}
+
+
+def articles_missed(stats: Mapping[str, Any]) -> int:
+    """Articles this run found but did not archive nor drop for a reason: failed downloads and lost ones.
+    Any at all, and the run must not let a later one pass them by."""
+    return int(stats.get("newscrawl/articles/failed") or 0) + sum(lost_by_reason(stats).values())
+
+
+class CountLostArticles:
+    """Extension: count each item a pipeline failed on (``item_error``) as ``newscrawl/lost/pipeline_error``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        # Scrapy keeps weak references to signal handlers: hold the bound method.
+        self._on_item_error = self.item_error
+        crawler.signals.connect(self._on_item_error, signal=signals.item_error)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{LOST}pipeline_error")
+        url = item.get("url") if isinstance(item, Mapping) else None
+        logger.error(
+            "article lost: %s (pipeline_error: %s: %s); the next run fetches it again",
+            url or getattr(response, "url", "?"),
+            type(failure.value).__name__,
+            failure.value,
+        )
