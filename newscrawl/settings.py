@@ -115,6 +115,7 @@ EXTENSIONS = {
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
     "newscrawl.lost.CountLostArticles": 310,  # a pipeline's exception: the article counted lost, the run failed
+    "newscrawl.memory.StackMemoryGuard": 400,  # crawl + driver + browser under NEWSCRAWL_MEMORY_LIMIT_MB
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 
@@ -135,6 +136,9 @@ NEWSCRAWL_RENDER_TIMEOUT = 30  # seconds a page has in all, navigation and settl
 NEWSCRAWL_RENDER_RETRY_TIMES = 1  # retries of a rendered page that timed out
 NEWSCRAWL_RENDER_CHALLENGE_WAIT = 5  # seconds a JavaScript challenge has to reload into the page
 NEWSCRAWL_RENDER_RECYCLE_PAGES = 100  # pages per browser context before a fresh one replaces it
+NEWSCRAWL_RENDER_RESTART_PAGES = 1000  # pages before a fresh Playwright driver and browser replace the old (0: never)
+NEWSCRAWL_RENDER_DRIVER_MAX_MB = 512  # ... or sooner, once the driver's resident memory passes this (0: no limit)
+NEWSCRAWL_MEMORY_LIMIT_MB = 4096  # crawl, driver and browsers together; past it the crawl closes (0: no limit)
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.render.browser.ChromiumProvider"
 PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.abort.should_abort"

@@ -7,6 +7,11 @@ It is scrapy-playwright's handler with these changes:
 - at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages are open at once in all contexts together, and the
   browser context is replaced every ``NEWSCRAWL_RENDER_RECYCLE_PAGES`` pages (the old one is closed once
   its last page is done), which keeps the browser's memory flat over long crawls;
+- the whole stack (Playwright's Node.js driver and the browser) is restarted every
+  ``NEWSCRAWL_RENDER_RESTART_PAGES`` rendered pages, or sooner once the driver passes
+  ``NEWSCRAWL_RENDER_DRIVER_MAX_MB``: the driver keeps up to 10,000 protocol objects of each kind (requests,
+  responses, routes) and its V8 heap grows with them, and only a fresh driver gives that memory back.
+  New renderings wait while the pages in flight finish; none is lost or repeated;
 - a page has ``NEWSCRAWL_RENDER_TIMEOUT`` seconds in all; one that never settles is closed and raises
   :class:`RenderTimeout`, which Scrapy's RetryMiddleware retries like any download timeout;
 - the response says in its Content-Type which charset the rendered DOM was encoded in, since the page's
@@ -28,6 +33,7 @@ from contextlib import contextmanager, suppress
 from functools import partial
 from typing import Any
 
+import psutil
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page as BrowserPage
 from playwright.async_api import Request as PlaywrightRequest
@@ -49,6 +55,7 @@ from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
 logger = logging.getLogger(__name__)
 
 CONTEXT_PREFIX = "newscrawl-"
+DRIVER_CHECK_EVERY = 25  # rendered pages between two looks at the driver's size
 
 # Cheap test in the page before the whole HTML is fetched for detect_kind.
 _HAS_MARKER_JS = (
@@ -91,6 +98,11 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         self._in_flight: Counter[str] = Counter()
         self._retired: set[str] = set()
         self._pools: dict[str, list[BrowserPage]] = {}  # idle pages of each context, reused by the next request
+        self.restart_every = max(0, settings.getint("NEWSCRAWL_RENDER_RESTART_PAGES", 1000))
+        self.driver_max_bytes = max(0, settings.getint("NEWSCRAWL_RENDER_DRIVER_MAX_MB", 512)) * 2**20
+        self._stack_pages = 0  # pages rendered by the running driver and browser
+        self._restart_due: str | None = None  # why the stack is to be restarted before the next page
+        self._restart_lock = asyncio.Lock()
 
     # --- start lazily ---------------------------------------------------------------------------
     async def _maybe_launch_in_thread(self) -> None:
@@ -106,40 +118,47 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
     async def download_request(self, request: Request) -> Response:
         if not request.meta.get("playwright"):
             return await super().download_request(request)
+        await self._take_page_slot()
+        try:
+            return await self._render(request)
+        finally:
+            self.page_slots.release()
+
+    async def _render(self, request: Request) -> Response:
         await self._ensure_started()
         meta = request.meta
         # Pages are reused only in our own contexts and when the caller does not manage pages itself.
         pooled = not (
             meta.get("playwright_context") or meta.get("playwright_page") or meta.get("playwright_include_page")
         )
-        async with self.page_slots:
-            context = meta.get("playwright_context") or self._next_context()
+        context = meta.get("playwright_context") or self._next_context()
+        await self._close_retired()
+        self._in_flight[context] += 1
+        state: dict[str, Any] = {}
+        page: BrowserPage | None = None
+        try:
+            extra = self._render_meta(request, context, state)
+            if pooled:
+                extra["playwright_include_page"] = True
+                extra["playwright_page"] = self._pooled_page(context)
+            with _borrowed_meta(meta, extra):
+                try:
+                    response = await asyncio.wait_for(super().download_request(request), self.render_timeout)
+                except (TimeoutError, PlaywrightTimeoutError) as exc:
+                    self.stats.inc_value("newscrawl/render/timeout")
+                    raise RenderTimeout(
+                        f"page did not settle within {self.render_timeout:g}s: {request.url}"
+                    ) from exc
+            page = state.get("page")
+        finally:
+            if page is not None and pooled:
+                await self._return_page(context, page)
+            elif page is None and not meta.get("playwright_include_page"):
+                await self._close_page(state.get("page"))  # failed or timed out: never reused
+            self._in_flight[context] -= 1
             await self._close_retired()
-            self._in_flight[context] += 1
-            state: dict[str, Any] = {}
-            page: BrowserPage | None = None
-            try:
-                extra = self._render_meta(request, context, state)
-                if pooled:
-                    extra["playwright_include_page"] = True
-                    extra["playwright_page"] = self._pooled_page(context)
-                with _borrowed_meta(meta, extra):
-                    try:
-                        response = await asyncio.wait_for(super().download_request(request), self.render_timeout)
-                    except (TimeoutError, PlaywrightTimeoutError) as exc:
-                        self.stats.inc_value("newscrawl/render/timeout")
-                        raise RenderTimeout(
-                            f"page did not settle within {self.render_timeout:g}s: {request.url}"
-                        ) from exc
-                page = state.get("page")
-            finally:
-                if page is not None and pooled:
-                    await self._return_page(context, page)
-                elif page is None and not meta.get("playwright_include_page"):
-                    await self._close_page(state.get("page"))  # failed or timed out: never reused
-                self._in_flight[context] -= 1
-                await self._close_retired()
         self.stats.inc_value("newscrawl/render/pages")
+        self._count_stack_page()
         return _declare_charset(response)
 
     def _render_meta(self, request: Request, context: str, state: dict[str, Any]) -> dict[str, Any]:
@@ -210,6 +229,61 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
                 with suppress(PlaywrightError):
                     await wrapper.context.close()
                 self.stats.inc_value("newscrawl/render/contexts_recycled")
+
+    # --- the driver and browser: restarted before they grow -------------------------------------
+    def _count_stack_page(self) -> None:
+        self._stack_pages += 1
+        if self.restart_every and self._stack_pages >= self.restart_every:
+            self._restart_due = "pages"
+        elif self.driver_max_bytes and self._stack_pages % DRIVER_CHECK_EVERY == 0:
+            size = driver_rss()
+            if size > self.driver_max_bytes:
+                logger.info("the Playwright driver uses %d MiB: restarting it", size // 2**20)
+                self._restart_due = "driver_size"
+
+    async def _take_page_slot(self) -> None:
+        """A page slot on a stack that is not due for a restart; the first request to find one due restarts it."""
+        while True:
+            await self.page_slots.acquire()
+            if not self._restart_due:
+                return
+            self.page_slots.release()
+            await self._restart_stack()
+
+    async def _restart_stack(self) -> None:
+        """Close the browser and stop the driver once the pages in flight are done; the next page starts both.
+
+        Taking every page slot keeps new renderings waiting (in the order they came) and lets the pages in
+        flight finish, so no page is lost or rendered twice; the pause is their remaining time plus about a
+        second of start-up.
+        """
+        async with self._restart_lock:
+            reason = self._restart_due
+            if not reason:
+                return  # another request did it while this one waited
+            slots = self.config.max_pages_per_context
+            for _ in range(slots):
+                await self.page_slots.acquire()
+            try:
+                browser = getattr(self, "browser", None)
+                if browser is not None:
+                    # Its disconnected handler would run after the new browser is up and close that one's contexts.
+                    browser.remove_listener("disconnected", self._browser_disconnected_callback)
+                with suppress(PlaywrightError):
+                    await self._close()
+                if hasattr(self, "browser"):
+                    del self.browser
+                self.browser_provider = None  # type: ignore[assignment]
+                self._pools.clear()
+                self._retired.clear()
+                self._in_flight.clear()
+                self._stack_pages = 0
+                self._restart_due = None
+                self.stats.inc_value(f"newscrawl/render/restarts/{reason}")
+                logger.info("Playwright driver and browser restarted (%s)", reason)
+            finally:
+                for _ in range(slots):
+                    self.page_slots.release()
 
     # --- challenge pages ------------------------------------------------------------------------
     async def _settle(self, page: BrowserPage) -> None:
@@ -295,6 +369,16 @@ def _declare_charset(response: Response) -> Response:
     headers = response.headers.copy()
     headers["Content-Type"] = mime + b"; charset=" + response.encoding.encode("ascii")
     return response.replace(headers=headers)
+
+
+def driver_rss() -> int:
+    """Resident bytes of this process's Playwright driver (a Node.js child running ``run-driver``); 0 if none."""
+    total = 0
+    for child in psutil.Process().children():
+        with suppress(psutil.Error):
+            if "run-driver" in child.cmdline():
+                total += child.memory_info().rss
+    return total
 
 
 async def _maybe_await(value: Any) -> Any:
