@@ -1,12 +1,13 @@
-"""Articles a run lost after fetching them: an item pipeline raised something other than a drop reason.
+"""Articles a run lost after fetching them: a pipeline or a page's parsing raised something other than a drop.
 
-Scrapy logs such an exception (signal ``item_error``) and carries on, so the article is neither archived nor
-dropped for a named reason (``newscrawl.drops``). :class:`CountLostArticles` counts it under
-``newscrawl/lost/pipeline_error``. Like a failed article download (``newscrawl/articles/failed``), a lost
-article keeps the run's sitemap watermarks where they were (``newscrawl.sitemaps``) and marks the run
-incomplete (``newscrawl.archive.crawl``), so the next run reads every source in full and fetches the article
-again: the seen-index never learnt of it. A run that lost an article exits ``FAILED``
-(``newscrawl.archive.report``).
+Scrapy logs such an exception (signal ``item_error`` for a pipeline, ``spider_error`` for a spider callback,
+such as a parser that crashes on a page) and carries on, so the article (or, for a feed, listing or sitemap,
+the articles it would have named) is neither archived nor dropped for a named reason (``newscrawl.drops``).
+:class:`CountLostArticles` counts it under ``newscrawl/lost/pipeline_error`` or ``newscrawl/lost/parse_error``.
+Like a failed article download (``newscrawl/articles/failed``), a lost article keeps the run's sitemap
+watermarks where they were (``newscrawl.sitemaps``) and marks the run incomplete (``newscrawl.archive.crawl``),
+so the next run reads every source in full and fetches the article again: the seen-index never learnt of it.
+A run that lost an article exits ``FAILED`` (``newscrawl.archive.report``).
 """
 
 from __future__ import annotations
@@ -36,13 +37,16 @@ def articles_missed(stats: Mapping[str, Any]) -> int:
 
 
 class CountLostArticles:
-    """Extension: count each item a pipeline failed on (``item_error``) as ``newscrawl/lost/pipeline_error``."""
+    """Extension: count each item a pipeline failed on (``item_error``) as ``newscrawl/lost/pipeline_error``, and
+    each page whose callback raised (``spider_error``) as ``newscrawl/lost/parse_error``."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        # Scrapy keeps weak references to signal handlers: hold the bound method.
+        # Scrapy keeps weak references to signal handlers: hold the bound methods.
         self._on_item_error = self.item_error
+        self._on_spider_error = self.spider_error
         crawler.signals.connect(self._on_item_error, signal=signals.item_error)
+        crawler.signals.connect(self._on_spider_error, signal=signals.spider_error)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -55,6 +59,16 @@ class CountLostArticles:
         logger.error(
             "article lost: %s (pipeline_error: %s: %s); the next run fetches it again",
             url or getattr(response, "url", "?"),
+            type(failure.value).__name__,
+            failure.value,
+        )
+
+    def spider_error(self, failure: Failure, response: Any, spider: Any) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"{LOST}parse_error")
+        logger.error(
+            "page lost: %s (parse_error: %s: %s); the next run fetches it again",
+            getattr(response, "url", "?"),
             type(failure.value).__name__,
             failure.value,
         )

@@ -62,6 +62,28 @@ class LoneSurrogateForKeyPipeline(_ForKey):
         return item
 
 
+class RaiseForUrlSpiderMiddleware:
+    """Raises while the spider handles the page at the ``TEST_FAULT_URL`` setting, as a parser bug would."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.get("TEST_FAULT_URL", ""))
+
+    async def process_spider_output(self, response: Any, result: Any) -> Any:
+        if response.url == self.url:
+            raise ValueError(f"injected parser fault for {self.url}")
+        async for item in result:
+            yield item
+
+
+def with_spider_middleware() -> str:
+    """``SPIDER_MIDDLEWARES`` for ``-s``: the project's (if any) plus the raising one, nearest the spider."""
+    return json.dumps({**getattr(project, "SPIDER_MIDDLEWARES", {}), f"{__name__}.RaiseForUrlSpiderMiddleware": 999})
+
+
 def with_pipeline(name: str, priority: int) -> str:
     """``ITEM_PIPELINES`` for ``-s``: the project's, plus the pipeline ``name`` of this module at ``priority``."""
     return json.dumps({**project.ITEM_PIPELINES, f"{__name__}.{name}": priority})

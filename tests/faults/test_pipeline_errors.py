@@ -31,7 +31,7 @@ from newscrawl.pipelines.dedupe_article import DedupeArticlePipeline
 from newscrawl.record import dumps
 from tests.conftest import read_archive, run_crawl, validate_record
 from tests.crawl_stats import stats_of
-from tests.faults.injected import with_pipeline
+from tests.faults.injected import with_pipeline, with_spider_middleware
 from tests.faultserver import FaultServer, page, urlset
 
 NEWS = "news.example.org"
@@ -217,3 +217,38 @@ def test_article_lost_in_a_pipeline_is_counted_and_fetched_again(
     records = read_archive(out)
     assert Counter(r["url"] for r in records) == {f"{BASE}/news/{slug}/": 1 for slug in "abc"}
     assert json.loads(watermarks.read_bytes())[f"{BASE}/sitemap.xml"]["lastmod"] == "2025-03-03T14:00:00+02:00"
+
+
+@pytest.mark.e2e
+def test_page_whose_parsing_raises_is_lost_by_name_and_fetched_again(tmp_path: Path) -> None:
+    """A page whose spider callback raises (a parser bug) is counted as lost (parse_error), the run exits 1
+    without moving the sitemap watermark, and the next run archives the article exactly once."""
+    routes = {
+        f"/{NEWS}/": page(b"<html><head><title>News</title></head><body></body></html>"),
+        f"/{NEWS}/robots.txt": page(b"User-agent: *\nAllow: /\n", "text/plain"),
+        f"/{NEWS}/sitemap.xml": page(sitemap(["a"]), "application/xml"),
+        **{f"/{NEWS}/news/{slug}/": page(article_page(slug)) for slug in "abc"},
+    }
+    server = FaultServer(routes).start()
+    out = tmp_path / "archive"
+    watermarks = out / ".newscrawl" / "news_example_org.sitemaps.json"
+    try:
+        code, log = crawl(server, out)
+        assert code == exitcodes.OK, log[-3000:]
+        marked = watermarks.read_bytes()
+
+        routes[f"/{NEWS}/sitemap.xml"] = page(sitemap(["a", "b", "c"]), "application/xml")
+        code, log = crawl(server, out, SPIDER_MIDDLEWARES=with_spider_middleware(), TEST_FAULT_URL=f"{BASE}/news/b/")
+        assert code == exitcodes.FAILED, log[-3000:]
+        stats = stats_of(log)
+        assert stats["newscrawl/lost/parse_error"] == 1
+        assert stats["newscrawl/archive/new"] == 1
+        assert f"page lost: {BASE}/news/b/ (parse_error: ValueError: injected parser fault for {BASE}/news/b/)" in log
+        assert watermarks.read_bytes() == marked
+
+        code, log = crawl(server, out)
+        assert code == exitcodes.OK, log[-3000:]
+        assert stats_of(log)["newscrawl/archive/new"] == 1
+    finally:
+        server.stop()
+    assert Counter(r["url"] for r in read_archive(out)) == {f"{BASE}/news/{slug}/": 1 for slug in "abc"}
