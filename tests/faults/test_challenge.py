@@ -128,6 +128,30 @@ def test_article_that_quotes_challenge_wording_is_an_article() -> None:
     assert record["text"] == "\n".join([quoted, *article.lines])
 
 
+def test_page_of_unknown_layout_with_script_is_extracted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site's page in a layout its parser does not know, carrying Cloudflare's script, is an article by
+    its extracted text, and that whole-page extraction runs once."""
+    import newscrawl.extraction as extraction
+    import newscrawl.pipelines.clean_text as clean_text
+
+    calls: list[bool] = []
+    real = clean_text.html_to_text
+
+    def counting(html: str | None, *, whole_page: bool = False) -> str:
+        calls.append(whole_page)
+        return real(html, whole_page=whole_page)
+
+    monkeypatch.setattr(extraction, "html_to_text", counting)
+    monkeypatch.setattr(clean_text, "html_to_text", counting)
+    url = f"https://{HOST}/news/2025/03/10/7230001/"
+    slug, title, paragraphs = GENERIC_ARTICLES["cloudflare_script"]
+    page = generic_article_page("cloudflare_script").replace(generic_url(slug).encode(), url.encode())
+    record = extract(page, url, CRAWL)
+    assert (record["title"], record["text"]) == (title, "\n".join(paragraphs))
+    assert "body/whole_page" in record["fallbacks"]
+    assert calls == [True]
+
+
 def test_a_page_the_middlewares_classify_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """An article page that needs parsing to be classified is parsed once: both middlewares and the
     spider share that parse."""
@@ -243,3 +267,27 @@ def test_generic_crawl_archives_scripted_articles_and_never_challenges(tmp_path:
     }
     assert ours(stats, "newscrawl/dropped/") == {"newscrawl/dropped/challenge_page": 3}
     assert ours(stats, "newscrawl/render/") == {}
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")
+def test_rendered_crawl_does_not_wait_on_scripted_articles(tmp_path: Path, serve_mirror: Any) -> None:
+    """In the browser (``render=js``) a short article carrying an anti-bot script is not taken for a
+    challenge either: no page waits out the challenge time, and each is archived with its exact text."""
+    urls = site_mirror(tmp_path / "mirror")
+    mirror = serve_mirror(tmp_path / "mirror")
+    settings = {**CRAWL_SETTINGS, "NEWSCRAWL_RENDER_CHALLENGE_WAIT": "5"}
+    result = run_crawl(
+        "eurointegration", "lang=uk", "render=js", mirror=mirror.url, output=tmp_path / "out", settings=settings
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = {r["url"]: r for r in read_archive(tmp_path / "out")}
+    assert sorted(records) == sorted(urls)
+    for generation, script in SHORT_ARTICLES:
+        article = short_article(generation, script)
+        got = records[article.url]
+        assert (got["title"], got["text"]) == (article.title, "\n".join(article.lines)), (generation, script)
+    stats = stats_of(result.stderr)
+    assert "newscrawl/render/challenge_stuck" not in stats
+    assert ours(stats, "newscrawl/not_article/") == {}
+    assert ours(stats, "newscrawl/dropped/") == {}
