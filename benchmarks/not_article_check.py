@@ -12,6 +12,7 @@ of the strip copy, and of the full extraction; ``extra`` is what the checks add 
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import statistics
@@ -39,13 +40,20 @@ def median_ms(fn: Callable[[], object]) -> float:
 
 
 def paired_ms(first: Callable[[], object], second: Callable[[], object]) -> tuple[float, float]:
-    """Median times of two functions run in turns, so that a busy machine slows both alike."""
+    """Median times of two functions run in turns (each first half the time), with the garbage collector
+    run between calls and not during them, so that a busy machine and the collector slow both alike."""
     times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(RUNS):
-        for fn, out in ((first, times[0]), (second, times[1])):
-            start = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - start)
+    pair = ((first, times[0]), (second, times[1]))
+    gc.disable()
+    try:
+        for n in range(RUNS):
+            for fn, out in pair if n % 2 else pair[::-1]:
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                out.append(time.perf_counter() - start)
+    finally:
+        gc.enable()
     return statistics.median(times[0]) * 1000, statistics.median(times[1]) * 1000
 
 
