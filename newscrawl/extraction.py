@@ -2,7 +2,8 @@
 
 ``parse_page`` is what the spider calls for each article response; ``extract`` runs the same parse and
 then the same cleaning steps as the item pipelines, so the CLI, the fixture tests and a crawl share one
-code path. Nothing here needs Scrapy's engine, a network or a frozen clock.
+code path; ``classify`` is what a page is (article, challenge, ...), as ``parse_page`` decides it. Nothing
+here needs Scrapy's engine, a network or a frozen clock.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
 from newscrawl.dates import to_iso, utc_now
-from newscrawl.pipelines.clean_text import clean_text
+from newscrawl.pipelines.clean_text import clean_text, html_to_text
 from newscrawl.pipelines.strip_boilerplate import strip_boilerplate
 from newscrawl.pipelines.validate_article import validate_article
 from newscrawl.record import finalize
 from newscrawl.sites import site_for_url
-from newscrawl.sites.base import Page, Parser
+from newscrawl.sites.base import Page, ParsedPage, Parser, challenge_wording, detect_kind, plainly_article
 from newscrawl.urls import host_of, normalize_url
 
 
@@ -72,6 +73,7 @@ def parse_page(
     ref = site.article_ref(url) if site else None
     parser: Parser = site.parser() if site else Parser()
     parsed = parser.parse(page)
+    page_text = _classify(page, parsed)
 
     canonical = normalize_url(url, keep_query=site is None)
     if ref is not None:
@@ -108,6 +110,8 @@ def parse_page(
         "body_html": parsed.body_html,
         "page_kind": parsed.kind,
         "generation": parsed.generation,
+        # the whole page's extracted text, when classifying needed it: clean_text takes it as it is
+        "page_text": page_text,
     }
     for name in list(item):
         value, replaced = valid_unicode(item[name])
@@ -146,6 +150,44 @@ def valid_unicode(value: Any) -> tuple[Any, bool]:
     if isinstance(value, dict):
         return {valid(k): valid(v) for k, v in value.items()}, replaced
     return value, False
+
+
+# Extracted text a page without a known layout needs to count as an article when it carries a challenge
+# marker (as much as the empty-shell threshold of ``detect_kind``).
+MIN_ARTICLE_CHARS = 200
+
+
+def _classify(page: Page, parsed: ParsedPage) -> str | None:
+    """Set ``parsed.kind`` from what a reader sees; the whole page's extracted text if that was needed.
+
+    A page with a challenge marker is an article when its parser found a real title (not challenge
+    wording) and a body: the layout's body node with text in it, or, on a page of no known layout (an
+    unknown site, or a site's page the parser did not recognise), at least ``MIN_ARTICLE_CHARS`` of
+    extracted text in lines that are not challenge wording. Extraction runs only for such a page, and
+    its text is kept for ``clean_text``, so no page is extracted twice.
+    """
+    extracted: list[str] = []
+
+    def reads_as_article() -> bool:
+        if not parsed.title or challenge_wording(parsed.title):
+            return False
+        if parsed.body_chars is not None:
+            return parsed.body_chars > 0
+        extracted.append(html_to_text(page.text, whole_page=True))
+        lines = [line for line in extracted[0].splitlines() if not challenge_wording(line)]
+        return sum(len(line) for line in lines) >= MIN_ARTICLE_CHARS
+
+    parsed.kind = detect_kind(page, reads_as_article)
+    return extracted[0] if extracted else None
+
+
+def classify(body: bytes | str, url: str, *, content_type: str | None = None) -> str:
+    """``article``, ``challenge``, ``not_article`` or ``binary``: the ``page_kind`` ``parse_page`` gives the
+    page, with the parse skipped where a text scan decides (``plainly_article``)."""
+    if isinstance(body, str) and plainly_article(body):
+        return "article"
+    kind: str = parse_page(body, url, content_type=content_type)["page_kind"]
+    return kind
 
 
 def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:

@@ -1,16 +1,18 @@
 """Pages answered with 200 that are no article (bot challenges, consent walls, empty shells): retried later.
 
-A challenge usually passes after a while, so an article request whose page ``detect_kind`` calls a
-``challenge`` or ``not_article`` is re-requested with backoff (``NEWSCRAWL_NOT_ARTICLE_BACKOFF`` seconds,
-doubled each time, up to ``NEWSCRAWL_NOT_ARTICLE_RETRIES`` times). The wait happens in the download path
-of that one request, not in the crawl. After the last try the page goes on to the spider, and
-``ValidateArticlePipeline`` drops it with its reason, so it is never archived. Counted under
-``newscrawl/not_article/{seen,retried,gave_up}/<kind>`` and summed up in the log when the spider closes.
+A challenge usually passes after a while, so an article request whose page is a ``challenge`` or
+``not_article`` (``page_kind``: a text scan, else the spider's own parse of the page) is re-requested
+with backoff (``NEWSCRAWL_NOT_ARTICLE_BACKOFF`` seconds, doubled each time, up to
+``NEWSCRAWL_NOT_ARTICLE_RETRIES`` times). The wait happens in the download path of that one request, not
+in the crawl. After the last try the page goes on to the spider, and ``ValidateArticlePipeline`` drops it
+with its reason, so it is never archived. Counted under ``newscrawl/not_article/{seen,retried,gave_up}/<kind>``
+and summed up in the log when the spider closes.
 """
 
 from __future__ import annotations
 
 from typing import Any, Self
+from weakref import WeakKeyDictionary
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -18,7 +20,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
 from newscrawl.dates import utc_now
-from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
+from newscrawl.extraction import parse_page
+from newscrawl.sites.base import plainly_article
 
 RETRIES_META = "newscrawl_not_article_retries"
 
@@ -28,13 +31,39 @@ def is_article_request(request: Request) -> bool:
     return request.meta.get("ref") is not None or bool(request.meta.get("article"))
 
 
-def page_kind(url: str, text: str) -> str:
-    """``detect_kind`` of a page, skipping the HTML parse for the usual case: no challenge marker and an
-    ``<article>`` or ``<h1>`` tag in the source (the spider parses the page anyway)."""
-    lowered = text[:200_000].lower()
-    if not any(marker in lowered for marker in CHALLENGE_MARKERS) and ("<article" in lowered or "<h1" in lowered):
+# The item of each article response parsed before the spider's callback, for the callback to take: a page
+# is parsed once whether a middleware or the spider needs it first. Keyed weakly, so a response that is
+# retried instead of parsed takes its entry along.
+_PARSED: WeakKeyDictionary[Response, dict[str, Any]] = WeakKeyDictionary()
+
+
+def _parse(response: TextResponse) -> dict[str, Any]:
+    content_type = response.headers.get("Content-Type")
+    return parse_page(
+        response.body,
+        response.url,
+        utc_now(),
+        content_type=content_type.decode("latin-1") if content_type else None,
+    )
+
+
+def page_kind(response: TextResponse) -> str:
+    """The ``page_kind`` the spider's parse gives an article response, with the parse skipped where a text
+    scan decides (``plainly_article``); a parse made here is kept for the spider (``take_parsed``)."""
+    if plainly_article(response.text):
         return "article"
-    return detect_kind(Page(url=url, text=text, crawled_at=utc_now()))
+    item = _PARSED.get(response)
+    if item is None:
+        item = _PARSED[response] = _parse(response)
+    kind: str = item["page_kind"]
+    return kind
+
+
+def take_parsed(response: TextResponse) -> dict[str, Any]:
+    """The item of an article response (``newscrawl.extraction.parse_page``): the one ``page_kind`` made,
+    or a fresh parse."""
+    item = _PARSED.pop(response, None)
+    return item if item is not None else _parse(response)
 
 
 class RetryNotArticleMiddleware:
@@ -53,7 +82,7 @@ class RetryNotArticleMiddleware:
     async def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         if response.status != 200 or not isinstance(response, TextResponse) or not is_article_request(request):
             return response
-        kind = page_kind(response.url, response.text)
+        kind = page_kind(response)
         if kind in {"article", "binary"}:  # bytes that are no text will not turn into an article later
             return response
         self._count(f"seen/{kind}")

@@ -95,11 +95,21 @@ def normalize_text(text: str) -> str:
 
 
 def clean_text(item: dict[str, Any]) -> None:
-    """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``."""
+    """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``.
+
+    ``page_text`` is the whole page's text when classifying the page already extracted it
+    (``newscrawl.extraction``): the same call on the same HTML, so it is taken as it is.
+    """
     whole_page = "body/whole_page" in (item.get("fallbacks") or [])
     # Pages already known not to be articles (binary, challenge, empty shell) are dropped by validation.
     is_article = item.get("page_kind", "article") == "article"
-    text = html_to_text(item.get("body_html"), whole_page=whole_page) if is_article else ""
+    extracted = item.pop("page_text", None)
+    if not is_article:
+        text = ""
+    elif whole_page and isinstance(extracted, str):
+        text = extracted
+    else:
+        text = html_to_text(item.get("body_html"), whole_page=whole_page)
     title = item.get("title")
     if title and text.split("\n", 1)[0] == title:
         text = text.split("\n", 1)[1] if "\n" in text else ""  # the headline is the title, not body text
@@ -114,6 +124,8 @@ class CleanTextPipeline(CountingPipeline):
         clean_text(data)
         adapter["text"] = data["text"]
         adapter["extractor"] = data["extractor"]
+        if "page_text" in adapter:
+            del adapter["page_text"]  # a copy of the text: no need to carry it further
         self.count("clean_text/items")
         if not data["text"]:
             self.count("clean_text/empty")

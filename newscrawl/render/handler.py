@@ -19,7 +19,7 @@ It is scrapy-playwright's handler with these changes:
 - with ``NEWSCRAWL_MIRROR`` the browser still navigates to the real URL, and every request it makes is
   fetched from the mirror and fulfilled under the real URL, so pages, cookies and scripts behave as live.
 
-After navigation a page that is still a JavaScript challenge (``detect_kind``) is given
+After navigation a page that is still a JavaScript challenge (``newscrawl.extraction.classify``) is given
 ``NEWSCRAWL_RENDER_CHALLENGE_WAIT`` seconds to set its cookie and reload itself.
 """
 
@@ -46,18 +46,18 @@ from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
-from newscrawl.dates import utc_now
+from newscrawl.extraction import classify
 from newscrawl.mirror import MirrorDownloadHandler, mirror_url
 from newscrawl.render.browser import launch_options
 from newscrawl.render.errors import RenderTimeout
-from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
+from newscrawl.sites.base import CHALLENGE_MARKERS
 
 logger = logging.getLogger(__name__)
 
 CONTEXT_PREFIX = "newscrawl-"
 DRIVER_CHECK_EVERY = 25  # rendered pages between two looks at the driver's size
 
-# Cheap test in the page before the whole HTML is fetched for detect_kind.
+# Cheap test in the page before the whole HTML is fetched for classify.
 _HAS_MARKER_JS = (
     "m => { const h = document.documentElement.outerHTML.toLowerCase(); return m.some(x => h.includes(x)); }"
 )
@@ -314,7 +314,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
 
     @staticmethod
     def _is_challenge(url: str, html: str) -> bool:
-        return detect_kind(Page(url=url, text=html, crawled_at=utc_now())) == "challenge"
+        return classify(html, url) == "challenge"
 
     # --- the mirror -----------------------------------------------------------------------------
     async def _route_to_mirror(self, route: Route, request: PlaywrightRequest) -> None:

@@ -8,8 +8,9 @@
   ``error``). It sits below RetryMiddleware (540 < 550), so it sees an exception only once the retries
   are spent.
 - :class:`EscalateChallengeMiddleware`: a plain download of an article that turns out to be a JavaScript
-  challenge (``detect_kind``) is requested once more through the browser when the site profile allows it
-  (``render_on_challenge``) and the crawl did not say ``-a render=off``: ``newscrawl/render/escalated``.
+  challenge (``newscrawl.not_article.page_kind``) is requested once more through the browser when the site
+  profile allows it (``render_on_challenge``) and the crawl did not say ``-a render=off``:
+  ``newscrawl/render/escalated``.
   It sits above RetryNotArticleMiddleware (580 > 560), so a challenge goes to the browser at once
   instead of being waited out with plain retries first.
 """
@@ -93,7 +94,7 @@ class EscalateChallengeMiddleware(_Counting):
         site = self._site(request)
         if site is None or not site.render_on_challenge or not isinstance(response, TextResponse):
             return response
-        if page_kind(response.url, response.text) != "challenge":
+        if page_kind(response) != "challenge":
             return response
         self.count("escalated")
         logger.info("JavaScript challenge at %s: rendering it once in the browser", request.url)

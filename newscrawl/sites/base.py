@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -240,7 +240,10 @@ class ParsedPage:
     alternates: dict[str, str] = field(default_factory=dict)
     canonical: str | None = None
     body_html: str | None = None
-    kind: str = "article"  # article | challenge | not_article
+    # Characters of text in the body node the parser found (scripts and junk removed); None when the
+    # body is the whole page. Part of what tells an article from a challenge (``detect_kind``).
+    body_chars: int | None = None
+    kind: str = "article"  # article | challenge | not_article | binary, set by newscrawl.extraction
     generation: str | None = None
     fallbacks: list[str] = field(default_factory=list)  # each a stats name, e.g. "title/og"
 
@@ -270,7 +273,7 @@ class Parser:
         return f"{cls.name}/{cls.version}"
 
     def parse(self, page: Page) -> ParsedPage:
-        out = ParsedPage(kind=detect_kind(page))
+        out = ParsedPage()
         ld = page.article_ld()
         out.title = clean_inline(str(ld.get("headline") or "")) or None
         if not out.title:
@@ -338,19 +341,48 @@ def hreflang_alternates(page: Page) -> dict[str, str]:
     return out
 
 
-# Markers of pages that answer 200 but hold no article: bot challenges and consent walls.
-CHALLENGE_MARKERS = (
-    "cbtymtname",
-    "cf-browser-verification",
-    "challenge-platform",
-    "cf_chl_",
+# What a reader sees on a bot-challenge page (Cloudflare, DDoS-Guard and the like): strong evidence when it
+# stands in the visible text of a page that has no article.
+CHALLENGE_WORDING = (
     "just a moment...",
     "checking your browser",
-    "ddos-guard",
+    "checking if the site connection is secure",
+    "verifying you are human",
+    "needs to review the security of your connection",
     "enable javascript and cookies to continue",
-    "captcha-delivery",
     "please enable js and disable any ad blocker",
+    "ddos-guard",
+    "ddos protection by",
 )
+# Traces of anti-bot machinery in scripts and attributes. Ordinary pages carry them too (eurointegration's
+# cbtYmTName cookie script of 2023, the challenge-platform loader Cloudflare injects into every page it
+# proxies): weak evidence, which never makes a page with an article a challenge.
+CHALLENGE_TRACES = ("cbtymtname", "cf-browser-verification", "challenge-platform", "cf_chl_", "captcha-delivery")
+# Every marker, searched in the raw page (the cheap scan; also what the browser checks, newscrawl.render).
+CHALLENGE_MARKERS = CHALLENGE_WORDING + CHALLENGE_TRACES
+# A script that sets a cookie and then reloads the page: the shape of a cookie challenge of any name.
+_COOKIE_RELOAD = re.compile(
+    r"document\.cookie\s*=.{0,400}?location\.(?:reload\s*\(|replace\s*\(|href\s*=)", re.DOTALL
+)
+SCAN_CHARS = 200_000  # markers are looked for in the head of a page: a challenge page is small
+
+
+def has_challenge_marker(lowered: str) -> bool:
+    """Whether lower-cased page text shows any challenge marker or a cookie-and-reload script."""
+    return any(marker in lowered for marker in CHALLENGE_MARKERS) or _COOKIE_RELOAD.search(lowered) is not None
+
+
+def challenge_wording(text: str) -> bool:
+    """Whether text a reader sees says what a challenge page says."""
+    lowered = text.lower()
+    return any(words in lowered for words in CHALLENGE_WORDING)
+
+
+def plainly_article(text: str) -> bool:
+    """The usual article page, told by a text scan without parsing: no challenge marker at all, and an
+    ``<article>`` or ``<h1>`` tag in the source (``detect_kind`` calls such a page an article)."""
+    lowered = text[:SCAN_CHARS].lower()
+    return ("<article" in lowered or "<h1" in lowered) and not has_challenge_marker(lowered)
 
 
 def looks_binary(text: str) -> bool:
@@ -362,18 +394,19 @@ def looks_binary(text: str) -> bool:
     return controls > len(head) // 10
 
 
-def detect_kind(page: Page) -> str:
-    """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``."""
+def detect_kind(page: Page, reads_as_article: Callable[[], bool]) -> str:
+    """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``.
+
+    A page is a challenge only when a reader sees no article on it. Any challenge marker (wording a reader
+    sees, or a trace in a script or an attribute) only raises the question, and ``reads_as_article``
+    answers it: whether the parser found a real title and body (``newscrawl.extraction``, where challenge
+    wording in the visible text counts against it). It is called only for a page with a marker.
+    """
     if looks_binary(page.text):
         return "binary"
-    lowered = page.text[:200_000].lower()
-    challenged = any(marker in lowered for marker in CHALLENGE_MARKERS)
-    structured = bool(page.selector.css("article, h1"))
-    if not challenged and structured:
+    if has_challenge_marker(page.text[:SCAN_CHARS].lower()):
+        return "article" if reads_as_article() else "challenge"
+    if page.selector.css("article, h1"):
         return "article"  # measuring the text is half the cost of an extraction: only when it decides
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
-    if challenged and text_len < 2000:
-        return "challenge"
-    if text_len < 200 and not structured:
-        return "not_article"
-    return "article"
+    return "not_article" if text_len < 200 else "article"

@@ -28,7 +28,6 @@ from newscrawl.sites.base import (
     UrlShape,
     boilerplate,
     clean_inline,
-    detect_kind,
     hreflang_alternates,
     ld_authors,
 )
@@ -155,7 +154,7 @@ class UPGroupParser(Parser):
     remove: ClassVar[tuple[str, ...]] = REMOVE
 
     def parse(self, page: Page) -> ParsedPage:
-        out = ParsedPage(kind=detect_kind(page))
+        out = ParsedPage()
         gen = self.generation(page)
         out.generation = gen.name if gen else None
         if gen is None:
@@ -212,6 +211,7 @@ class UPGroupParser(Parser):
                 for junk in body.css(css):
                     junk.drop()
             out.body_html = body.get()
+            out.body_chars = len(clean_inline(body.xpath("string(.)").get() or ""))
         return out
 
     @staticmethod

@@ -23,8 +23,8 @@ from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
 from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
 from newscrawl.errors import UsageError
-from newscrawl.extraction import parse_page
 from newscrawl.failures import failure_reason
+from newscrawl.not_article import take_parsed
 from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import Scope, Watermarks
 from newscrawl.sites.base import ArticleRef, Site
@@ -362,13 +362,7 @@ class SiteSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count("articles/not_text")
             return
-        content_type = response.headers.get("Content-Type")
-        item = parse_page(
-            response.body,
-            response.url,
-            utc_now(),
-            content_type=content_type.decode("latin-1") if content_type else None,
-        )
+        item = take_parsed(response)  # parsed already when a middleware had to classify the page
         ref: ArticleRef | None = response.meta.get("ref")
         if ref is not None and item["key"] != ref.key:
             # A redirect to another article (or off the article pattern) is that page's business.
