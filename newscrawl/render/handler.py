@@ -40,6 +40,7 @@ from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
+from newscrawl import config
 from newscrawl.dates import utc_now
 from newscrawl.mirror import MirrorDownloadHandler, mirror_url
 from newscrawl.render.browser import launch_options
@@ -82,9 +83,9 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         settings = crawler.settings
         self.config.launch_options = launch_options(settings, self.config.launch_options)
         self.page_slots = asyncio.Semaphore(self.config.max_pages_per_context)
-        self.render_timeout = settings.getfloat("NEWSCRAWL_RENDER_TIMEOUT", 30.0)
-        self.challenge_wait = settings.getfloat("NEWSCRAWL_RENDER_CHALLENGE_WAIT", 5.0)
-        self.recycle_every = max(1, settings.getint("NEWSCRAWL_RENDER_RECYCLE_PAGES", 100))
+        self.render_timeout = config.get_float(settings, "NEWSCRAWL_RENDER_TIMEOUT")
+        self.challenge_wait = config.get_float(settings, "NEWSCRAWL_RENDER_CHALLENGE_WAIT")
+        self.recycle_every = config.get_int(settings, "NEWSCRAWL_RENDER_RECYCLE_PAGES")
         self._start_lock = asyncio.Lock()
         self._generation = 0
         self._generation_pages = 0
