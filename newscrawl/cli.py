@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import argparse
-import gzip
+import contextlib
 import json
+import struct
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -21,10 +22,39 @@ from newscrawl import exitcodes
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _read_page(path: str) -> bytes:
-    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+class PageTooLarge(Exception):
+    """A saved page above the crawl's ``DOWNLOAD_MAXSIZE``, as saved or once decompressed."""
+
+
+def page_size_limit() -> int:
+    """The crawl's bound on a response, also after decompression (``DOWNLOAD_MAXSIZE``; 0: none)."""
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings().getint("DOWNLOAD_MAXSIZE")
+
+
+def read_page(path: str, limit: int) -> bytes:
+    """A saved page (``-``: stdin), gunzipped when gzipped, refused above ``limit`` bytes either way.
+
+    The same bounds as a crawled response: at most ``limit + 1`` bytes are read, and a gzip is inflated
+    in chunks by Scrapy's own ``gunzip`` (as ``HttpCompressionMiddleware`` does) that stops past ``limit``,
+    so a small file that inflates to gigabytes never fills memory.
+    """
+    from scrapy.utils.gz import gunzip
+
+    with (contextlib.nullcontext(sys.stdin.buffer) if path == "-" else open(path, "rb")) as stream:
+        data = stream.read(limit + 1) if limit else stream.read()
+    if limit and len(data) > limit:
+        raise PageTooLarge(f"over {limit} bytes (DOWNLOAD_MAXSIZE)")
     if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+        try:
+            data = gunzip(data, max_size=limit)
+        except struct.error:  # gunzip lets it through for a gzip header cut short
+            raise EOFError("a truncated gzip file") from None
+        except ValueError:
+            # scrapy.utils._compression._DecompressionMaxSizeExceeded, private upstream: a ValueError,
+            # the only one gunzip raises.
+            raise PageTooLarge(f"over {limit} bytes once decompressed (DOWNLOAD_MAXSIZE)") from None
     return data
 
 
@@ -33,7 +63,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from newscrawl.extraction import extract
 
     try:
-        body = _read_page(args.file)
+        body = read_page(args.file, page_size_limit())
+    except PageTooLarge as exc:
+        print(f"newscrawl: error: not extracted: {args.file} is {exc}", file=sys.stderr)
+        return exitcodes.FAILED
     except (OSError, EOFError) as exc:
         print(
             f"newscrawl: error: cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}",
@@ -62,7 +95,7 @@ def cmd_mirror_serve(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 - lives as long as the server
     try:
-        serve(root, args.port, args.host, log)
+        serve(root, args.port, args.host, log, *([args.idle_timeout] if args.idle_timeout else []))
     except OSError as exc:
         print(f"newscrawl: error: cannot serve on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return exitcodes.FAILED
@@ -125,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--log", help="append each requested path to this file")
+    p.add_argument(
+        "--idle-timeout", type=float, help="seconds before a silent connection is closed (default: 30)"
+    )
     p.set_defaults(handler=cmd_mirror_serve)
 
     fixtures = sub.add_parser("fixtures", help="golden test fixtures").add_subparsers(

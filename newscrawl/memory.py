@@ -22,6 +22,8 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
+from newscrawl import config
+
 logger = logging.getLogger(__name__)
 
 REASON = "stack_memory_exceeded"
@@ -75,7 +77,7 @@ class StackMemoryGuard:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        limit = crawler.settings.getint("NEWSCRAWL_MEMORY_LIMIT_MB", 4096)
+        limit = config.get_int(crawler.settings, "NEWSCRAWL_MEMORY_LIMIT_MB")
         if limit <= 0:
             raise NotConfigured
         return cls(crawler, limit, crawler.settings.getfloat("MEMUSAGE_CHECK_INTERVAL_SECONDS", 60.0))

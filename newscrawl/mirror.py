@@ -67,23 +67,28 @@ def _content_type(path: Path, body: bytes) -> str:
     return "text/html"  # no charset: the page's own <meta> decides, as on the old cp1251 pages
 
 
-def make_handler(root: Path, log: IO[str] | None) -> type[BaseHTTPRequestHandler]:
+MAX_PATH = 8192  # longest request target answered; a longer one gets 400, as a NUL byte does
+IDLE_TIMEOUT = 30.0  # seconds a connection may stay silent before the server closes it
+
+
+def make_handler(root: Path, log: IO[str] | None, idle_timeout: float = IDLE_TIMEOUT) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
+    base = root.resolve()
 
     class MirrorHandler(BaseHTTPRequestHandler):
         server_version = "newscrawl-mirror"
+        # StreamRequestHandler puts this timeout on the socket; handle_one_request() closes the connection
+        # when a read times out, so a client that connects and sends nothing holds no thread for long.
+        timeout = idle_timeout
 
         def do_GET(self) -> None:
-            path = unquote(urlsplit(self.path).path)
             if log is not None:
                 with lock:
                     log.write(self.path + "\n")
                     log.flush()
-            target = (root / path.lstrip("/")).resolve()
-            if target.is_dir():
-                target = target / "index.html"
-            if root.resolve() not in target.parents or not target.is_file():
-                self.send_error(404)
+            target = self._target()
+            if isinstance(target, int):
+                self.send_error(target)  # 400 also closes the connection: the request was not understood
                 return
             body = target.read_bytes()
             self.send_response(200)
@@ -92,20 +97,44 @@ def make_handler(root: Path, log: IO[str] | None) -> type[BaseHTTPRequestHandler
             self.end_headers()
             self.wfile.write(body)
 
+        def _target(self) -> Path | int:
+            """The file asked for, else the status to answer: 404, or 400 for a path no file can have."""
+            if len(self.path) > MAX_PATH:
+                return 400
+            try:
+                path = unquote(urlsplit(self.path).path)  # ValueError: an absolute form such as http://[::1/
+                if "\x00" in path:
+                    return 400
+                target = (root / path.lstrip("/")).resolve()
+                if target.is_dir():
+                    target = target / "index.html"
+                found = base in target.parents and target.is_file()
+            except (OSError, ValueError):  # a name too long for the file system, a loop of links
+                return 400
+            return target if found else 404
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
     return MirrorHandler
 
 
-def make_server(root: Path, port: int = 0, host: str = "127.0.0.1", log: IO[str] | None = None) -> ThreadingHTTPServer:
+def make_server(
+    root: Path,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    log: IO[str] | None = None,
+    idle_timeout: float = IDLE_TIMEOUT,
+) -> ThreadingHTTPServer:
     if not root.is_dir():
         raise FileNotFoundError(f"mirror folder not found: {root}")
-    return ThreadingHTTPServer((host, port), make_handler(root, log))
+    return ThreadingHTTPServer((host, port), make_handler(root, log, idle_timeout))
 
 
-def serve(root: Path, port: int, host: str = "127.0.0.1", log: IO[str] | None = None) -> None:
-    server = make_server(root, port, host, log)
+def serve(
+    root: Path, port: int, host: str = "127.0.0.1", log: IO[str] | None = None, idle_timeout: float = IDLE_TIMEOUT
+) -> None:
+    server = make_server(root, port, host, log, idle_timeout)
     print(f"serving {root} on http://{host}:{server.server_address[1]}", file=sys.stderr, flush=True)
     try:
         server.serve_forever()

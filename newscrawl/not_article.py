@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
+from newscrawl import config
 from newscrawl.dates import utc_now
 from newscrawl.extraction import parse_page
 from newscrawl.sites.base import plainly_article
@@ -70,8 +71,8 @@ class RetryNotArticleMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         assert crawler.stats is not None
         self.stats = crawler.stats
-        self.retries = crawler.settings.getint("NEWSCRAWL_NOT_ARTICLE_RETRIES", 2)
-        self.backoff = crawler.settings.getfloat("NEWSCRAWL_NOT_ARTICLE_BACKOFF", 60.0)
+        self.retries = config.get_int(crawler.settings, "NEWSCRAWL_NOT_ARTICLE_RETRIES")
+        self.backoff = config.get_float(crawler.settings, "NEWSCRAWL_NOT_ARTICLE_BACKOFF")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:

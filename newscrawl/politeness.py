@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
@@ -31,37 +30,17 @@ from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, Settings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
-from newscrawl import __version__
+from newscrawl import __version__, config
 
 logger = logging.getLogger(__name__)
-
-# Project settings of this module, with their defaults (documented in the README).
-DEFAULTS: Mapping[str, float] = {
-    "NEWSCRAWL_CRAWL_DELAY_MAX": 120.0,
-    "NEWSCRAWL_RETRY_BACKOFF": 2.0,
-    "NEWSCRAWL_RETRY_BACKOFF_MAX": 60.0,
-    "NEWSCRAWL_RETRY_AFTER_MAX": 120.0,
-}
 
 
 def user_agent(contact: str) -> str:
     return f"newscrawl/{__version__} (+{contact}; news archiver for research)"
 
 
-def check_settings(settings: BaseSettings) -> None:
-    """ValueError naming the first of this module's settings that is not a number >= 0."""
-    for name in DEFAULTS:
-        raw = settings.get(name, DEFAULTS[name])
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: {raw!r} is not a number of seconds") from None
-        if value < 0 or value != value:
-            raise ValueError(f"{name}: {raw!r} is not a number of seconds >= 0")
-
-
 def _seconds(settings: BaseSettings, name: str) -> float:
-    return settings.getfloat(name, DEFAULTS[name])
+    return config.get_float(settings, name)
 
 
 class ContactUserAgent:

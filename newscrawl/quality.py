@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,10 +131,16 @@ def parse_overrides(raw: Any) -> dict[str, Any]:
     for name, value in raw.items():
         if name not in types:
             raise UsageError(f"NEWSCRAWL_QUALITY: unknown threshold {name!r} (known: {', '.join(types)})")
+        whole = types[name] in ("int", int)
+        allowed = "a whole number >= 0" if whole else "a finite number from 0 to 1"
         try:
-            out[name] = int(value) if types[name] in ("int", int) else float(value)
-        except (TypeError, ValueError):
-            raise UsageError(f"NEWSCRAWL_QUALITY: {name} must be a number, not {value!r}") from None
+            if isinstance(value, bool):
+                raise ValueError
+            out[name] = int(value) if whole else float(value)
+            if not (0 <= out[name] <= (math.inf if whole else 1)):  # also false for NaN
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise UsageError(f"NEWSCRAWL_QUALITY: {name} must be {allowed}, not {value!r}") from None
     return out
 
 

@@ -1,48 +1,22 @@
 """Scrapy settings of the newscrawl project: polite live-crawl defaults, pipelines in data-flow order.
 
-Project settings (all overridable with ``-s NAME=VALUE``):
-
-- ``NEWSCRAWL_OUTPUT``: the archive folder (default ``output``);
-- ``NEWSCRAWL_MIRROR``: base URL of a local mirror to download from instead of the live site;
-- ``NEWSCRAWL_CONTACT``: how site owners reach the operator, put in the User-Agent;
-- ``NEWSCRAWL_MAX_LISTING_PAGES``: listing pages followed per listing (default 5);
-- ``NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS``: longest window whose date-archive pages are read (default 366);
-- ``NEWSCRAWL_FLUSH_EVERY``: records between durable index commits (default 50);
-- ``NEWSCRAWL_QUALITY``: drift-guard thresholds overriding the site's (JSON, e.g. ``{"min_sample": 5}``);
-- ``NEWSCRAWL_NOT_ARTICLE_RETRIES``, ``NEWSCRAWL_NOT_ARTICLE_BACKOFF``: re-requests of a challenge or empty
-  page answered 200, and the first wait in seconds (doubled each time);
-- ``NEWSCRAWL_CRAWL_DELAY_MAX``: robots.txt Crawl-delay honoured up to this many seconds (default 120);
-- ``NEWSCRAWL_RETRY_BACKOFF`` / ``NEWSCRAWL_RETRY_BACKOFF_MAX``: first retry wait and its cap (2 s, 60 s);
-- ``NEWSCRAWL_RETRY_AFTER_MAX``: longest Retry-After waited for; asking for more means no retry (120 s);
-- ``NEWSCRAWL_RECHECK_HOURS``: archived articles are fetched again for this long after publication (48);
-- ``NEWSCRAWL_RECHECK_MIN_MINUTES`` / ``NEWSCRAWL_RECHECK_AGE_FRACTION``: a re-check is due once this long
-  and this share of the article's age have passed since the last check (30 minutes, 0.5);
-- ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
-- ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
+The project's own ``NEWSCRAWL_*`` settings, with their types, ranges, defaults and meanings, are the table in
+``newscrawl.config`` (listed in ``docs/settings.md``); every one is overridable with ``-s NAME=VALUE``.
 """
 
 from __future__ import annotations
 
 import os
 
+from newscrawl.config import defaults
+
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
 COMMANDS_MODULE = "newscrawl.commands"
 
-NEWSCRAWL_OUTPUT = os.environ.get("NEWSCRAWL_OUTPUT", "output")
-NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR", "")
-NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/newscrawl/newscrawl")
-NEWSCRAWL_MAX_LISTING_PAGES = 5
-NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
-NEWSCRAWL_FLUSH_EVERY = 50
-NEWSCRAWL_RECHECK_HOURS = 48
-NEWSCRAWL_RECHECK_MIN_MINUTES = 30
-NEWSCRAWL_RECHECK_AGE_FRACTION = 0.5
-NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
-NEWSCRAWL_QUALITY: dict[str, float] = {}
-NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
-NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+# Every NEWSCRAWL_* default from the one table (some read the environment variable of the same name).
+globals().update(defaults(os.environ))
 
 DOWNLOADER_MIDDLEWARES = {
     # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
@@ -74,7 +48,6 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-NEWSCRAWL_CRAWL_DELAY_MAX = 120.0  # robots.txt Crawl-delay honoured up to this many seconds
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
@@ -82,9 +55,6 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Retries wait (newscrawl.politeness.BackoffRetryMiddleware): Retry-After when given, up to
 # NEWSCRAWL_RETRY_AFTER_MAX (asking for more means no retry), else 2 s, 4 s, 8 s ... up to 60 s, +0-50%.
 RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # an expected event on the web; counted as newscrawl/failed/<reason>
-NEWSCRAWL_RETRY_BACKOFF = 2.0
-NEWSCRAWL_RETRY_BACKOFF_MAX = 60.0
-NEWSCRAWL_RETRY_AFTER_MAX = 120.0
 REDIRECT_MAX_TIMES = 5
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
@@ -120,10 +90,6 @@ EXTENSIONS = {
 }
 
 # Distributed mode (newscrawl.distributed): the add-on does nothing unless NEWSCRAWL_REDIS_URL is set.
-NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
-NEWSCRAWL_REDIS_IDLE_CLOSE = float(os.environ.get("NEWSCRAWL_REDIS_IDLE_CLOSE", "30"))
-NEWSCRAWL_REDIS_LEASE = float(os.environ.get("NEWSCRAWL_REDIS_LEASE", "60"))
-NEWSCRAWL_REDIS_RETRY = float(os.environ.get("NEWSCRAWL_REDIS_RETRY", "120"))
 ADDONS = {
     "newscrawl.politeness.ContactUserAgent": 0,
     "newscrawl.distributed.DistributedAddon": 0,
@@ -131,14 +97,6 @@ ADDONS = {
 
 # JavaScript rendering (newscrawl.render): only for requests that ask; the browser starts on the first one.
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"  # scrapy-playwright needs it
-NEWSCRAWL_CHROMIUM = os.environ.get("NEWSCRAWL_CHROMIUM", "")  # a system Chromium, e.g. /usr/bin/chromium
-NEWSCRAWL_RENDER_TIMEOUT = 30  # seconds a page has in all, navigation and settling
-NEWSCRAWL_RENDER_RETRY_TIMES = 1  # retries of a rendered page that timed out
-NEWSCRAWL_RENDER_CHALLENGE_WAIT = 5  # seconds a JavaScript challenge has to reload into the page
-NEWSCRAWL_RENDER_RECYCLE_PAGES = 100  # pages per browser context before a fresh one replaces it
-NEWSCRAWL_RENDER_RESTART_PAGES = 1000  # pages before a fresh Playwright driver and browser replace the old (0: never)
-NEWSCRAWL_RENDER_DRIVER_MAX_MB = 512  # ... or sooner, once the driver's resident memory passes this (0: no limit)
-NEWSCRAWL_MEMORY_LIMIT_MB = 4096  # crawl, driver and browsers together; past it the crawl closes (0: no limit)
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_BROWSER_PROVIDER = "newscrawl.render.browser.ChromiumProvider"
 PLAYWRIGHT_ABORT_REQUEST = "newscrawl.render.abort.should_abort"

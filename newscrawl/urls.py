@@ -10,18 +10,36 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+def idna_host(host: str) -> str:
+    """A host as Scrapy's requests spell it: lower case, a Unicode name in IDNA (punycode) form.
+
+    Scrapy escapes every request URL with ``w3lib.url.safe_url_string``, which encodes the host with
+    Python's ``idna`` codec; hosts compared with request hosts (``allowed_domains``, a spider's own hosts)
+    must be spelled the same way, or every request to ``пример.укр`` is filtered as offsite. A host the
+    codec refuses (an empty or over-long label) stays as it is, as w3lib leaves it.
+    """
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return host
+
+
 def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    """The URL's host in the form requests carry it (:func:`idna_host`); empty for a URL with no host."""
+    return idna_host(urlsplit(url).hostname or "")
 
 
 def normalize_url(url: str, *, keep_query: bool = True) -> str:
-    """Lower-case scheme and host, drop the fragment, default ports and tracking parameters."""
+    """Lower-case scheme and host (IDNA), drop the fragment, default ports and tracking parameters."""
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or "https").lower()
-    host = (parts.hostname or "").lower()
-    netloc = host
+    host = idna_host(parts.hostname or "")
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if parts.port and not ((scheme == "http" and parts.port == 80) or (scheme == "https" and parts.port == 443)):
-        netloc = f"{host}:{parts.port}"
+        netloc = f"{netloc}:{parts.port}"
     query = ""
     if keep_query and parts.query:
         pairs = [

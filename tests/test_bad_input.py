@@ -49,9 +49,9 @@ BAD = [
     pytest.param("eurointegration", [], {"NEWSCRAWL_MIRROR": "127.0.0.1:8000"}, "NEWSCRAWL_MIRROR must be", id="mirror-no-scheme"),
     pytest.param("eurointegration", [], {"NEWSCRAWL_MIRROR": "ftp://127.0.0.1:8000"}, "NEWSCRAWL_MIRROR must be", id="mirror-ftp"),
     pytest.param("eurointegration", [], {"NEWSCRAWL_MIRROR": "http://"}, "NEWSCRAWL_MIRROR must be", id="mirror-no-host"),
-    pytest.param("eurointegration", [], {"NEWSCRAWL_MIRROR": "http://127.0.0.1:99999"}, "NEWSCRAWL_MIRROR has a bad port", id="mirror-port"),
-    pytest.param("eurointegration", [], {"NEWSCRAWL_MAX_LISTING_PAGES": "many"}, "NEWSCRAWL_MAX_LISTING_PAGES: 'many'", id="max-pages"),
-    pytest.param("eurointegration", [], {"NEWSCRAWL_RETRY_AFTER_MAX": "-5"}, "NEWSCRAWL_RETRY_AFTER_MAX: '-5'", id="retry-after-max"),
+    pytest.param("eurointegration", [], {"NEWSCRAWL_MIRROR": "http://127.0.0.1:99999"}, "NEWSCRAWL_MIRROR must be an http(s) URL such as http://127.0.0.1:8000, or empty, not 'http://127.0.0.1:99999'", id="mirror-port"),
+    pytest.param("eurointegration", [], {"NEWSCRAWL_MAX_LISTING_PAGES": "many"}, "NEWSCRAWL_MAX_LISTING_PAGES must be a whole number from 1 to 100000, not 'many'", id="max-pages"),
+    pytest.param("eurointegration", [], {"NEWSCRAWL_RETRY_AFTER_MAX": "-5"}, "NEWSCRAWL_RETRY_AFTER_MAX must be a finite number from 0 to 86400 (seconds), not '-5'", id="retry-after-max"),
 ]
 
 

@@ -69,7 +69,7 @@ def test_thresholds_per_site_and_overrides() -> None:
     )
     with pytest.raises(UsageError, match="unknown threshold 'min_smaple'"):
         parse_overrides('{"min_smaple": 5}')
-    with pytest.raises(UsageError, match="min_sample must be a number"):
+    with pytest.raises(UsageError, match=r"min_sample must be a whole number >= 0, not .many.$"):
         parse_overrides({"min_sample": "many"})
 
 

@@ -11,6 +11,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newscrawl import config
 from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 from newscrawl.lost import articles_missed
@@ -44,7 +45,7 @@ def archive_for(crawler: Crawler) -> Archive | RedisArchive:
         archive = Archive(
             output_dir(crawler),
             site_key(crawler),
-            flush_every=crawler.settings.getint("NEWSCRAWL_FLUSH_EVERY", 50),
+            flush_every=config.get_int(crawler.settings, "NEWSCRAWL_FLUSH_EVERY"),
         )
         archive.reconcile()
         archive.previous_run_complete = archive.begin_run()
@@ -54,7 +55,7 @@ def archive_for(crawler: Crawler) -> Archive | RedisArchive:
 
 def archive_enabled(crawler: Crawler) -> bool:
     """``NEWSCRAWL_ARCHIVE_ENABLED`` (default on): off, a crawl writes, locks and reports nothing."""
-    return crawler.settings.getbool("NEWSCRAWL_ARCHIVE_ENABLED", True)
+    return config.get_bool(crawler.settings, "NEWSCRAWL_ARCHIVE_ENABLED")
 
 
 def seen_index(crawler: Crawler) -> SeenIndex | None:

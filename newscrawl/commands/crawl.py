@@ -1,7 +1,7 @@
 """``scrapy crawl`` with the checks a cron job needs.
 
-Spider arguments and project settings are checked before the crawler starts (one line on stderr, exit
-2, nothing requested, the archive untouched); a site already being crawled into the same archive exits
+Spider arguments and project settings are checked before the crawler process exists (the one line on
+stderr, exit 2, nothing requested, the archive untouched); a site already being crawled into the same archive exits
 3 at once; the exit code then tells cron how the run went (``newscrawl.exitcodes``).
 """
 
@@ -16,17 +16,18 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError as ScrapyUsageError
+from scrapy.spiderloader import get_spider_loader
 
-from newscrawl import exitcodes
+from newscrawl import config, exitcodes
 from newscrawl.archive.store import ArchiveLocked, SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
-from newscrawl.politeness import check_settings as check_politeness
 from newscrawl.quality import parse_overrides
 from newscrawl.render.browser import check_chromium_setting
 
 
 def check_settings(settings: Any) -> None:
+    config.validate(settings)  # every NEWSCRAWL_* setting against its type and range (newscrawl.config)
     mirror = settings.get("NEWSCRAWL_MIRROR")
     if mirror:
         try:
@@ -46,17 +47,6 @@ def check_settings(settings: Any) -> None:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
     parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
-    for name in ("NEWSCRAWL_MAX_LISTING_PAGES", "NEWSCRAWL_FLUSH_EVERY"):
-        raw = settings.get(name)
-        try:
-            if int(str(raw)) < 1:
-                raise ValueError
-        except ValueError:
-            raise UsageError(f"{name}: {raw!r} is not a positive whole number") from None
-    try:
-        check_politeness(settings)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
 
 
 def exit_code(crawler: Crawler) -> int:
@@ -71,23 +61,37 @@ def exit_code(crawler: Crawler) -> int:
     return report.exit_code(stats.get("finish_reason"), report.counts(stats), int(preset) if preset else None)
 
 
+def refusal(settings: Any, name: str, spargs: dict[str, Any]) -> str | None:
+    """Why ``scrapy crawl NAME`` must not start (an unknown spider, a bad setting or argument), or None."""
+    loader = get_spider_loader(settings)
+    try:
+        spidercls = loader.load(name)
+    except KeyError:
+        return f"unknown spider {name!r} (known: {', '.join(sorted(loader.list()))})"
+    try:
+        check_settings(settings)
+        checker = getattr(spidercls, "check_arguments", None)
+        if checker is not None:
+            checker(spargs)
+    except UsageError as exc:
+        return str(exc)
+    return None
+
+
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)  # applies -s and parses -a
+        # Checked before scrapy.cmdline builds the crawler process, which starts logging: a refusal is then
+        # the only line on stderr, and nothing was requested or opened.
+        if len(args) == 1 and (problem := refusal(self.settings, args[0], opts.spargs)) is not None:
+            self._fail(exitcodes.USAGE, problem)
+            sys.exit(self.exitcode)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise ScrapyUsageError("give exactly one spider name")
         assert self.crawler_process is not None
-        try:
-            spidercls = self.crawler_process.spider_loader.load(args[0])
-        except KeyError:
-            known = ", ".join(sorted(self.crawler_process.spider_loader.list()))
-            return self._fail(exitcodes.USAGE, f"unknown spider {args[0]!r} (known: {known})")
-        try:
-            check_settings(self.settings)
-            checker = getattr(spidercls, "check_arguments", None)
-            if checker is not None:
-                checker(opts.spargs)
-        except UsageError as exc:
-            return self._fail(exitcodes.USAGE, str(exc))
+        spidercls = self.crawler_process.spider_loader.load(args[0])  # process_options checked it exists
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
         lock: SiteLock | None = None

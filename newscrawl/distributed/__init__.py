@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
-from newscrawl import exitcodes
+from newscrawl import config, exitcodes
 from newscrawl.archive.store import ArchiveLocked, SiteLock, try_flock
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -34,7 +34,7 @@ def enabled(settings: Any) -> bool:
 
 
 def lease_seconds(settings: Any) -> float:
-    return settings.getfloat("NEWSCRAWL_REDIS_LEASE", 60.0)
+    return config.get_float(settings, "NEWSCRAWL_REDIS_LEASE")
 
 
 def redis_params(settings: Any) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def redis_params(settings: Any) -> dict[str, Any]:
     from redis.retry import Retry
 
     cap = 1.0
-    retries = max(1, int(settings.getfloat("NEWSCRAWL_REDIS_RETRY", 120.0) / cap))
+    retries = max(1, int(config.get_float(settings, "NEWSCRAWL_REDIS_RETRY") / cap))
     return {
         "socket_timeout": 30,
         "socket_connect_timeout": 5,

@@ -29,7 +29,7 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
-from newscrawl import exitcodes
+from newscrawl import config, exitcodes
 from newscrawl.archive.redis_index import worker_name
 from newscrawl.distributed import enabled, lease_seconds
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
@@ -48,7 +48,7 @@ class DistributedWorker:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.leases: Leases = leases_for(crawler)
-        self.idle_close = crawler.settings.getfloat("NEWSCRAWL_REDIS_IDLE_CLOSE", 30.0)
+        self.idle_close = config.get_float(crawler.settings, "NEWSCRAWL_REDIS_IDLE_CLOSE")
         self.idle_since: float | None = None
         self.heartbeat = create_looping_call(self.renew)
         # Scrapy keeps weak references to signal handlers: these bound methods live as long as we do.

@@ -46,6 +46,7 @@ from scrapy.utils.misc import load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
+from newscrawl import config
 from newscrawl.extraction import classify
 from newscrawl.mirror import MirrorDownloadHandler, mirror_url
 from newscrawl.render.browser import launch_options
@@ -89,17 +90,17 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         settings = crawler.settings
         self.config.launch_options = launch_options(settings, self.config.launch_options)
         self.page_slots = asyncio.Semaphore(self.config.max_pages_per_context)
-        self.render_timeout = settings.getfloat("NEWSCRAWL_RENDER_TIMEOUT", 30.0)
-        self.challenge_wait = settings.getfloat("NEWSCRAWL_RENDER_CHALLENGE_WAIT", 5.0)
-        self.recycle_every = max(1, settings.getint("NEWSCRAWL_RENDER_RECYCLE_PAGES", 100))
+        self.render_timeout = config.get_float(settings, "NEWSCRAWL_RENDER_TIMEOUT")
+        self.challenge_wait = config.get_float(settings, "NEWSCRAWL_RENDER_CHALLENGE_WAIT")
+        self.recycle_every = config.get_int(settings, "NEWSCRAWL_RENDER_RECYCLE_PAGES")
         self._start_lock = asyncio.Lock()
         self._generation = 0
         self._generation_pages = 0
         self._in_flight: Counter[str] = Counter()
         self._retired: set[str] = set()
         self._pools: dict[str, list[BrowserPage]] = {}  # idle pages of each context, reused by the next request
-        self.restart_every = max(0, settings.getint("NEWSCRAWL_RENDER_RESTART_PAGES", 1000))
-        self.driver_max_bytes = max(0, settings.getint("NEWSCRAWL_RENDER_DRIVER_MAX_MB", 512)) * 2**20
+        self.restart_every = config.get_int(settings, "NEWSCRAWL_RENDER_RESTART_PAGES")
+        self.driver_max_bytes = config.get_int(settings, "NEWSCRAWL_RENDER_DRIVER_MAX_MB") * 2**20
         self._stack_pages = 0  # pages rendered by the running driver and browser
         self._restart_due: str | None = None  # why the stack is to be restarted before the next page
         self._restart_lock = asyncio.Lock()

@@ -24,6 +24,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
+from newscrawl import config
 from newscrawl.not_article import is_article_request, page_kind
 from newscrawl.render.errors import RenderTimeout
 from newscrawl.sites import site_for_url
@@ -55,7 +56,7 @@ class _Counting:
 class RenderMiddleware(_Counting):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.retry_times = crawler.settings.getint("NEWSCRAWL_RENDER_RETRY_TIMES", 1)
+        self.retry_times = config.get_int(crawler.settings, "NEWSCRAWL_RENDER_RETRY_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RenderMiddleware:

@@ -42,7 +42,16 @@ def check_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise UsageError(f"unknown argument {unknown[0]!r} (known: {', '.join(sorted(ARGUMENTS))})")
     url = str(kwargs.get("url") or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)  # ValueError: a malformed IPv6 host such as http://[::1/
+        if parts.scheme in ("http", "https") and parts.hostname:
+            parts.port  # noqa: B018 - ValueError: a port that is not a number from 0 to 65535
+            try:
+                parts.hostname.encode("idna")  # as Scrapy will (newscrawl.urls.idna_host)
+            except UnicodeError:
+                raise ValueError("a host label is empty or longer than 63 characters") from None
+    except ValueError as exc:
+        raise UsageError(f"argument url: {url!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"argument url: give the site's homepage as http(s)://HOST/, not {url!r}")
     since = kwargs.get("since")

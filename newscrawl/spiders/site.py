@@ -19,6 +19,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
+from newscrawl import config
 from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
 from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
@@ -134,7 +135,7 @@ class SiteSpider(scrapy.Spider):
     def max_pages(self) -> int:
         if self._max_pages:
             return self._max_pages
-        return self.settings.getint("NEWSCRAWL_MAX_LISTING_PAGES", 5)
+        return config.get_int(self.settings, "NEWSCRAWL_MAX_LISTING_PAGES")
 
     # --- discovery ------------------------------------------------------------------------------
     def discovery_requests(self) -> Iterator[scrapy.Request]:
@@ -165,7 +166,7 @@ class SiteSpider(scrapy.Spider):
         if not (self.since and self.until and self.site.date_archives):
             return []
         days = (self.until - self.since).days + 1
-        limit = self.settings.getint("NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS", 366)
+        limit = config.get_int(self.settings, "NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS")
         if days > limit:
             self.count("discovery/date_archive/window_too_long")
             self.logger.info(
@@ -294,9 +295,9 @@ class SiteSpider(scrapy.Spider):
         stop_after = self.stop_after_archived if source in ORDERED_SOURCES else 0
         index = seen_index(self.crawler)
         now = utc_now()
-        window = timedelta(hours=self.settings.getfloat("NEWSCRAWL_RECHECK_HOURS", 48))
-        min_gap = timedelta(minutes=self.settings.getfloat("NEWSCRAWL_RECHECK_MIN_MINUTES", 30))
-        age_fraction = self.settings.getfloat("NEWSCRAWL_RECHECK_AGE_FRACTION", 0.5)
+        window = timedelta(hours=config.get_float(self.settings, "NEWSCRAWL_RECHECK_HOURS"))
+        min_gap = timedelta(minutes=config.get_float(self.settings, "NEWSCRAWL_RECHECK_MIN_MINUTES"))
+        age_fraction = config.get_float(self.settings, "NEWSCRAWL_RECHECK_AGE_FRACTION")
         on_page: set[str] = set()
         for link in links:
             ref = self.site.article_ref(link)
@@ -350,7 +351,7 @@ class SiteSpider(scrapy.Spider):
         in backfills, ``refresh=1`` runs, and after a run that was killed or lost articles."""
         if self.refresh or self.since or not previous_run_complete(self.crawler):
             return 0
-        return self.settings.getint("NEWSCRAWL_STOP_AFTER_ARCHIVED", 3)
+        return config.get_int(self.settings, "NEWSCRAWL_STOP_AFTER_ARCHIVED")
 
     def in_window(self, ref: ArticleRef) -> bool:
         if not (self.since and self.until) or ref.day is None:
