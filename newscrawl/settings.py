@@ -33,6 +33,9 @@ COMMANDS_MODULE = "newscrawl.commands"
 NEWSCRAWL_OUTPUT = os.environ.get("NEWSCRAWL_OUTPUT", "output")
 NEWSCRAWL_MIRROR = os.environ.get("NEWSCRAWL_MIRROR", "")
 NEWSCRAWL_CONTACT = os.environ.get("NEWSCRAWL_CONTACT", "https://github.com/newscrawl/newscrawl")
+# Off (-s NEWSCRAWL_ARCHIVE_ENABLED=0): the crawl writes, locks and reports nothing under NEWSCRAWL_OUTPUT;
+# its articles go only to Scrapy's feed exports (-O).
+NEWSCRAWL_ARCHIVE_ENABLED = True
 NEWSCRAWL_MAX_LISTING_PAGES = 5
 NEWSCRAWL_MAX_DATE_ARCHIVE_DAYS = 366
 NEWSCRAWL_FLUSH_EVERY = 50

@@ -6,7 +6,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from newscrawl.archive.crawl import archive_for
+from newscrawl.archive.crawl import archive_enabled, archive_for
 from newscrawl.archive.index import Entry
 from newscrawl.drops import ArticleDropped, DuplicateArticle, UnchangedArticle
 from newscrawl.pipelines.stats import CountingPipeline
@@ -35,6 +35,8 @@ class DedupeArticlePipeline(CountingPipeline):
             if key in self.seen:
                 raise DuplicateArticle(f"{key} already archived in this run")
             self.seen.add(key)
+            if not archive_enabled(self.crawler):
+                return decide(record, None)  # no archive to compare with: every article is version 1
             archive = archive_for(self.crawler)
             try:
                 record = decide(record, archive.index.get(key))
