@@ -40,8 +40,6 @@ from newscrawl.archive.store import (
 )
 from newscrawl.record import content_hash, loads
 
-__all__ = ["part_files", "sites_in"]  # re-exported: older callers import them from here
-
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
@@ -130,6 +128,8 @@ def index_for_reading(root: Path, *, stale: bool = False) -> Iterator[tuple[Sqli
                     break
         except (sqlite3.DatabaseError, IndexDamaged) as exc:
             problem = f"the index {path} is damaged ({exc})"
+        except OSError as exc:
+            problem = f"the index {path} cannot be read ({exc.strerror or exc})"
     if problem is None and index is not None:
         try:
             yield index, None

@@ -257,23 +257,27 @@ def readonly_archive() -> Iterator[tuple[Path, Path]]:
 NOBODY = 65534
 
 
-@pytest.mark.parametrize("index", ["whole", "deleted", "garbage", "stale"])
+@pytest.mark.parametrize("index", ["whole", "deleted", "garbage", "truncated", "stale"])
 def test_stats_verify_and_export_write_nothing_and_work_without_write_access(
     readonly_archive: tuple[Path, Path], index: str
 ) -> None:
     """stats, verify and export run as a user who may not write the archive, change no byte in it, and
-    count from the files when the index is missing, garbage or out of date."""
+    count from the files when the index is missing, garbage, cut short or out of date."""
     root, writable = readonly_archive
     if index == "deleted":
         drop_index(root)
     elif index == "garbage":
         index_path(root).write_bytes(b"garbage" * 100)
+    elif index == "truncated":
+        whole = index_path(root).read_bytes()
+        index_path(root).write_bytes(whole[: len(whole) // 2])
     elif index == "stale":
         extra = next((root / SITE).glob("*/*.jsonl")).with_name("eurointegration-20990101T000000Z-1.jsonl")
         extra.write_bytes(dumps(record(5, lang="en")))
         os.chmod(extra, 0o644)
     before = snapshot(root)
     articles = 4 if index == "stale" else 3
+    size = index_path(root).stat().st_size if index_path(root).exists() else 0
 
     stats = cli("stats", str(root), "--json", user=NOBODY)
     assert stats.returncode == 0, stats.stderr
@@ -283,6 +287,7 @@ def test_stats_verify_and_export_write_nothing_and_work_without_write_access(
         "whole": None,
         "deleted": f"no index at {index_path(root)}",
         "garbage": f"the index {index_path(root)} is damaged (not an SQLite database)",
+        "truncated": f"the index {index_path(root)} is damaged (cut short: {size} bytes of {2 * size})",
         "stale": f"the index {index_path(root)} is out of date "
                  f"({SITE}/{next((root / SITE).iterdir()).name}/eurointegration-20990101T000000Z-1.jsonl "
                  "is not in the index)",
@@ -304,7 +309,7 @@ def test_stats_verify_and_export_write_nothing_and_work_without_write_access(
 
     check = cli("verify", str(root), user=NOBODY)
     assert check.returncode == (0 if index == "whole" else 1), check.stdout + check.stderr
-    if index in ("deleted", "garbage"):
+    if index in ("deleted", "garbage", "truncated"):
         assert check.stdout == f"index: {problem} (run: newscrawl archive reindex)\n"
     assert snapshot(root) == before  # not a byte, not an mtime, no -wal, -shm or journal file
 
