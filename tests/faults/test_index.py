@@ -217,16 +217,35 @@ def test_reindex_reads_every_line_reports_each_bad_one_and_indexes_every_good_re
     ]
 
 
-def test_reindex_replaces_a_garbage_index_and_an_interrupted_one_leaves_the_old(tmp_path: Path) -> None:
-    """reindex works over a garbage index, and a new index is only swapped in whole."""
+def test_reindex_replaces_a_garbage_index_and_an_interrupted_one_leaves_the_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """reindex works over a garbage index, and a reindex that fails midway leaves the old index as it was."""
     write_run(tmp_path, [record(0), record(1)])
+    write_run(tmp_path, [record(0, site="pravda")], site="pravda")
     index_path(tmp_path).write_bytes(b"garbage" * 100)
     result = cli("reindex", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"reindexed 2 records, 2 articles in \d+\.\d s\n", result.stderr)
+    assert re.fullmatch(r"reindexed 3 records, 3 articles in \d+\.\d s\n", result.stderr)
     assert cli("verify", str(tmp_path)).returncode == 0
-    # A leftover half-built file of an interrupted reindex is neither read nor kept.
-    Path(f"{index_path(tmp_path)}.new").write_bytes(b"half")
+
+    from newscrawl.archive import tools
+
+    old = index_path(tmp_path).read_bytes()
+    real = tools.rebuild_site
+
+    def second_site_fails(index: SqliteIndex, root: Path, site: str, reason: str) -> object:
+        if site == "pravda":
+            raise OSError(5, "Input/output error")
+        return real(index, root, site, reason)
+
+    monkeypatch.setattr(tools, "rebuild_site", second_site_fails)
+    with pytest.raises(OSError):
+        tools.reindex(tmp_path)
+    assert index_path(tmp_path).read_bytes() == old
+    monkeypatch.undo()
+    assert cli("verify", str(tmp_path)).returncode == 0
+    Path(f"{index_path(tmp_path)}.new").write_bytes(b"half")  # what a killed reindex leaves
     assert cli("reindex", str(tmp_path)).returncode == 0
     assert not Path(f"{index_path(tmp_path)}.new").exists()
 
