@@ -444,9 +444,10 @@ def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
 # --- the index as a cache of the files ----------------------------------------------------------------
 def unaccounted(index: SqliteIndex, root: Path, site: str, *, crawl: bool) -> str | None:
     """The first file of ``site`` the index does not account for, as a sentence; None when it accounts
-    for every one. Every file's name is compared; the size only of the newest ``SIZED`` files in a crawl
-    (those a crash or a concurrent copy can have cut or grown; an old file changed by hand is found by
-    ``verify``), of every file for the tools.
+    for every one. Every file's name is compared. A crawl whose listing matches the digest of names the
+    index keeps compares the sizes of the newest ``SIZED`` files only (those a crash can have cut or
+    grown; an old file changed by hand since is found by ``verify``); otherwise, and for the tools, the
+    size of every file.
 
     ``crawl``: the check of a crawl that holds the site's lock, which also wants every ``.part`` file
     listed as open and every file the index lists present. Without it (the read-only tools, while a
@@ -468,6 +469,8 @@ def unaccounted(index: SqliteIndex, root: Path, site: str, *, crawl: bool) -> st
             if name not in closed and name not in parts:
                 return f"{name} is in the index but not on disk"
         return None
+    if crawl:  # the listing changed, or an index of before the digest: compare every file's size too
+        closed, parts = site_listing(root, site)
     known = index.site_files(site)
     if crawl:
         for name in parts:
@@ -484,6 +487,9 @@ def unaccounted(index: SqliteIndex, root: Path, site: str, *, crawl: bool) -> st
     for name, (state, _) in known.items():
         if name not in closed and name not in parts and (crawl or state == "closed"):
             return f"{name} is in the index but not on disk"
+    if crawl:
+        with index.transaction():
+            index.note_listing(site)  # every file checked: the next start-ups take the fast path
     return None
 
 

@@ -140,6 +140,32 @@ def test_the_start_up_check_finds_every_kind_of_file_the_index_does_not_account_
         index.close()
 
 
+def test_an_index_without_the_listing_digest_has_every_file_size_checked(tmp_path: Path) -> None:
+    """An index of before the listing digest (an upgrade) has every file's size compared, old files too."""
+    old = write_run(tmp_path, [record(0), record(1)])
+    name = old.relative_to(tmp_path).as_posix()
+    index = SqliteIndex(index_path(tmp_path))
+    try:
+        with index.transaction():
+            for n in range(150):  # newer runs: the old file is not among the newest 100
+                newer = old.with_name(f"{SITE}-2099{n:010d}-1.jsonl")
+                newer.write_bytes(b"x\n")
+                index.set_file(newer.relative_to(tmp_path).as_posix(), "closed", 2, 1)
+            index.note_listing(SITE)
+        assert unaccounted(index, tmp_path, SITE, crawl=True) is None
+        short = len(dumps(record(0)))  # what an earlier reindex that stopped at a bad line had read
+        with index.transaction():
+            index.set_file(name, "closed", short, 1)
+        assert unaccounted(index, tmp_path, SITE, crawl=True) is None  # the fast path sizes the newest only
+        with index.transaction():
+            index.db.execute("DELETE FROM meta WHERE name = ?", (f"listing:{SITE}",))
+        assert unaccounted(index, tmp_path, SITE, crawl=True) == (
+            f"{name} has {old.stat().st_size} bytes, the index read {short}"
+        )
+    finally:
+        index.close()
+
+
 def test_a_part_file_the_index_does_not_list_is_finished_by_the_next_crawl(tmp_path: Path) -> None:
     """A killed run's .part file the index does not list is indexed and published by the next crawl's start."""
     write_run(tmp_path, [record(0), record(1)])
