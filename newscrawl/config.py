@@ -80,7 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSCRAWL_CONTACT", STR, "https://github.com/newscrawl/newscrawl",
         "how site owners reach the operator, put in the User-Agent", env=True,
     ),
-    Setting("NEWSCRAWL_ARCHIVE_ENABLED", BOOL, True, "off: the crawl writes, locks and reports no archive"),
+    Setting(
+        "NEWSCRAWL_ARCHIVE_ENABLED", BOOL, True,
+        "off: the crawl writes, locks and reports nothing under NEWSCRAWL_OUTPUT; its articles go only to "
+        "Scrapy's feed exports (-O), as version 1",
+    ),
     Setting("NEWSCRAWL_FLUSH_EVERY", INT, 50, "records between durable index commits", min=1, max=1_000_000),
     # --- discovery
     Setting("NEWSCRAWL_MAX_LISTING_PAGES", INT, 5, "listing pages followed per listing", min=1, max=100_000),

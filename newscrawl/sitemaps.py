@@ -12,12 +12,16 @@ archived). The next run then
   watermark (already seen by an earlier run).
 
 A mark holds only for runs within the scope (window, languages) of the run that set it: a backfill of
-another window or language reads the sitemaps again.
+another window or language reads the sitemaps again. A watermark file that cannot be read (not JSON, not
+an object, a mark of the wrong shape) is warned about once and read as no marks: the run reads every
+sitemap whole, and its clean finish writes the file anew. A crawl with the archive switched off
+(``NEWSCRAWL_ARCHIVE_ENABLED=0``) neither reads nor writes the marks.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,6 +38,8 @@ from newscrawl.dates import parse_iso, to_iso
 from newscrawl.lost import articles_missed
 
 INDEX, URLSET = "sitemapindex", "urlset"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,17 +135,39 @@ class Watermarks:
     its own scope lies within that one, since entries outside the earlier run's scope were not followed.
     """
 
-    def __init__(self, path: Path, scope: Scope | None = None) -> None:
+    def __init__(self, path: Path, scope: Scope | None = None, *, load: bool = True) -> None:
         self.path = path
         self.scope = scope or Scope()
         self.marks: dict[str, Mark] = {}
-        if path.exists():
-            for url, value in json.loads(path.read_text("utf-8")).items():
-                when = parse_iso(value.get("lastmod")) if isinstance(value, dict) else None
-                if when is not None:
-                    self.marks[url] = Mark(when, Scope.from_json(value))
+        self.unreadable: str | None = None  # why the file could not be read (then every sitemap is read whole)
+        if load:
+            self._load()
         self._seen: dict[str, datetime] = {}
         self._crawler: Crawler | None = None
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_bytes())
+            if not isinstance(data, dict):
+                raise ValueError(f"a JSON {type(data).__name__}, not an object")
+            marks = {}
+            for url, value in data.items():
+                lastmod = value.get("lastmod") if isinstance(value, dict) else None
+                when = parse_iso(lastmod) if isinstance(lastmod, str) else None
+                if when is None:
+                    raise ValueError(f"no lastmod for {url}")
+                marks[url] = Mark(when, Scope.from_json(value))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, AttributeError) as exc:  # orjson/json errors are ValueErrors
+            self.unreadable = str(exc) or type(exc).__name__
+            self.marks.clear()
+            logger.warning(
+                "cannot read the sitemap watermarks %s (%s): every sitemap is read whole; a clean run rewrites it",
+                self.path, self.unreadable,
+            )
+            return
+        self.marks = marks
 
     @classmethod
     def for_site(cls, output: Path, site_key: str, scope: Scope | None = None) -> Watermarks:
@@ -147,14 +175,22 @@ class Watermarks:
 
     @classmethod
     def for_crawl(cls, crawler: Crawler, site_key: str, scope: Scope) -> Watermarks:
-        """The site's watermarks in the crawl's output, saved when the spider closes after a clean run."""
-        marks = cls.for_site(Path(crawler.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key, scope)
+        """The site's watermarks in the crawl's output, saved when the spider closes after a clean run
+        (with the archive switched off: none, and nothing saved)."""
+        from newscrawl.archive.crawl import archive_enabled
+
+        path = Path(crawler.settings.get("NEWSCRAWL_OUTPUT") or "output") / STATE_DIR / f"{site_key}.sitemaps.json"
+        if not archive_enabled(crawler):
+            return cls(path, scope, load=False)
+        marks = cls(path, scope)
         marks._crawler = crawler
         crawler.signals.connect(marks.spider_closed, signal=signals.spider_closed)  # kept alive by the spider
         return marks
 
     def spider_closed(self, spider: object, reason: str) -> None:
         stats = self._crawler.stats if self._crawler else None
+        if stats is not None and self.unreadable is not None:
+            stats.set_value("newscrawl/sitemap/watermarks_unreadable", 1)
         if stats is None or reason != "finished" or articles_missed(stats.get_stats()):
             return
         if any(k.startswith("newscrawl/not_article/gave_up/") for k in stats.get_stats()):
@@ -189,7 +225,8 @@ class Watermarks:
             if old is None or old.scope != self.scope or when > old.lastmod:
                 self.marks[url] = Mark(when, self.scope)
                 moved += 1
-        if moved:
+        if moved or self.unreadable is not None:
+            self.unreadable = None
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(self.path.name + ".tmp")
             data = {url: {"lastmod": to_iso(m.lastmod), **m.scope.to_json()} for url, m in sorted(self.marks.items())}

@@ -162,7 +162,8 @@ def test_reindex_rebuilds_the_index_from_the_files(tmp_path: Path) -> None:
     for suffix in ("-wal", "-shm"):
         Path(str(index_path(tmp_path)) + suffix).unlink(missing_ok=True)
 
-    assert reindex(tmp_path) == (7, 6)
+    result = reindex(tmp_path)
+    assert (result.records, result.articles, result.bad) == (7, 6, [])
     rebuilt = index_entries(tmp_path)
     assert rebuilt == {**expected, record(20)["key"]: (1, record(20)["content_hash"])}
     assert rebuilt[record(2)["key"]] == (2, revised["content_hash"])

@@ -125,13 +125,13 @@ def test_export_latest_versions_with_filters(archive: Path, tmp_path: Path) -> N
     ]
     assert next(r for r in latest if r["version"] == 2)["text"] == "Оновлений текст."
 
-    assert cli("export", str(archive), "-o", str(out), "--all-versions", "--lang", "uk").returncode == 0
+    assert cli("export", str(archive), "-o", str(out), "--force", "--all-versions", "--lang", "uk").returncode == 0
     assert sorted((json.loads(x)["article_id"], json.loads(x)["version"]) for x in out.read_text().splitlines()) == [
         ("7160000", 1), ("7160001", 1), ("7160001", 2), ("7160002", 1)
     ]
-    assert cli("export", str(archive), "-o", str(out), "--since", "2023-06-01", "--until", "2023-06-30").returncode == 0
+    assert cli("export", str(archive), "-o", str(out), "--force", "--since", "2023-06-01", "--until", "2023-06-30").returncode == 0
     assert [json.loads(x)["key"] for x in out.read_text().splitlines()] == ["eurointegration:en:7160005"]
-    assert cli("export", str(archive), "-o", str(out), "--site", "pravda").returncode == 0
+    assert cli("export", str(archive), "-o", str(out), "--force", "--site", "pravda").returncode == 0
     assert out.read_text() == ""
     bad = cli("export", str(archive), "-o", str(out), "--since", "June")
     assert bad.returncode == 2 and "'June' is not a date in the form YYYY-MM-DD" in bad.stderr

@@ -8,10 +8,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newscrawl import exitcodes
 from newscrawl.dates import parse_day
+
+if TYPE_CHECKING:
+    from newscrawl.archive.store import BadLine
 
 
 def default_output() -> Path:
@@ -36,6 +39,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if root is None:
         return exitcodes.USAGE
     result = stats(root)
+    if result.problem is not None:
+        print(f"newscrawl: {result.problem}; counted from the files (newscrawl archive reindex rebuilds it)",
+              file=sys.stderr)
     if args.json:
         rows = [
             {"site": s, "lang": lang, "month": m, "articles": n} for (s, lang, m), n in sorted(result.articles.items())
@@ -82,15 +88,35 @@ def cmd_export(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     filters = Filters(site=args.site, lang=args.lang, since=since, until=until)
     out = Path(args.output)
+    if out.resolve().is_relative_to(root.resolve()):
+        # The archive's own glob (output/*/*/*.jsonl) would read an export there as archived records.
+        print(f"newscrawl: error: -o {out} is inside the archive folder {root}; write the export elsewhere",
+              file=sys.stderr)
+        return exitcodes.USAGE
+    if out.exists() and not args.force:
+        print(f"newscrawl: error: {out} exists; add --force to overwrite it", file=sys.stderr)
+        return exitcodes.USAGE
+    bad = 0
+
+    def on_bad(line: BadLine) -> None:
+        nonlocal bad
+        bad += 1
+        print(f"{root / line.name}:{line.lineno}: {line.reason}", file=sys.stderr)
+
+    def on_problem(problem: str) -> None:
+        print(f"newscrawl: {problem}; using one built from the files (newscrawl archive reindex rebuilds it)",
+              file=sys.stderr)
+
     started = time.perf_counter()
     try:
-        count = export(latest_records(root, filters, all_versions=args.all_versions), out)
+        count = export(latest_records(root, filters, args.all_versions, on_bad, on_problem), out)
     except RuntimeError as exc:
         print(f"newscrawl: error: {exc}", file=sys.stderr)
         return exitcodes.FAILED
     elapsed = time.perf_counter() - started
-    print(f"exported {count} records to {out} in {elapsed:.1f} s", file=sys.stderr)
-    return exitcodes.OK
+    skipped = f"; {bad} bad lines skipped" if bad else ""
+    print(f"exported {count} records to {out} in {elapsed:.1f} s{skipped}", file=sys.stderr)
+    return exitcodes.FAILED if bad else exitcodes.OK
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -102,13 +128,15 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     started = time.perf_counter()
     try:
-        records, articles = reindex(root)
+        result = reindex(root, lambda line: print(f"{root / line.name}:{line.lineno}: {line.reason}", file=sys.stderr))
     except ArchiveLocked as exc:
         print(f"newscrawl: error: {exc}; not reindexing", file=sys.stderr)
         return exitcodes.LOCKED
     elapsed = time.perf_counter() - started
-    print(f"reindexed {records} records, {articles} articles in {elapsed:.1f} s", file=sys.stderr)
-    return exitcodes.OK
+    skipped = f"; {len(result.bad)} bad lines skipped" if result.bad else ""
+    print(f"reindexed {result.records} records, {result.articles} articles in {elapsed:.1f} s{skipped}",
+          file=sys.stderr)
+    return exitcodes.FAILED if result.bad else exitcodes.OK
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:
@@ -148,6 +176,7 @@ def add_archive_commands(sub: Any) -> None:
     p = archive.add_parser("export", help="one record per article as JSONL, or Parquet for *.parquet")
     p.add_argument("dir", nargs="?", help=dir_help)
     p.add_argument("-o", "--output", required=True, help="file to write (*.parquet: Parquet, else JSONL)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--all-versions", action="store_true", help="every version, not only the latest")
     p.add_argument("--site")
     p.add_argument("--lang")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import weakref
 from pathlib import Path
@@ -18,6 +19,8 @@ from newscrawl.lost import articles_missed
 
 if TYPE_CHECKING:
     from newscrawl.archive.redis_index import RedisArchive
+
+logger = logging.getLogger(__name__)
 
 _ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive | RedisArchive] = weakref.WeakKeyDictionary()
 
@@ -104,6 +107,18 @@ class ArchiveExtension:
         self.archive = archive_for(crawler)  # reconciled now, before the first request
         assert crawler.stats is not None
         crawler.stats.set_value("newscrawl/archive/open_ms", round((time.perf_counter() - started) * 1000, 2))
+        rebuilt = getattr(self.archive, "rebuilt", None)
+        if rebuilt is not None:
+            logger.warning(
+                "the seen-index did not account for the archive (%s): rebuilt %s from %d files, %d records, "
+                "%d bad lines skipped, before the first request",
+                rebuilt.reason, site_key(crawler), rebuilt.files, rebuilt.records, len(rebuilt.bad),
+            )
+            for bad in rebuilt.bad:
+                logger.warning("bad archive line skipped: %s/%s", output_dir(crawler), bad)
+            crawler.stats.set_value("newscrawl/archive/index_rebuilt", 1)
+            crawler.stats.set_value("newscrawl/archive/index_rebuilt_records", rebuilt.records)
+            crawler.stats.set_value("newscrawl/archive/bad_lines", len(rebuilt.bad))
         if not self.archive.previous_run_complete:
             crawler.stats.set_value("newscrawl/archive/previous_run_incomplete", 1)
         # Scrapy keeps weak references to signal handlers; this extension object is kept alive by the

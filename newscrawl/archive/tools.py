@@ -2,47 +2,43 @@
 
 They read the closed run files (``*.jsonl``; a running crawl's ``.part`` file is not part of the archive
 yet) and the seen-index beside them. ``reindex`` rebuilds the index from the files under every site's
-lock; the others never write to the archive.
+lock, into a new file swapped in whole. ``stats``, ``verify`` and ``export`` write nothing in the archive
+folder: they open the index read-only, and when it is missing, damaged or does not account for every
+file they build one from the files in a temporary folder outside the archive (``index_for_reading``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import sqlite3
 import struct
+import tempfile
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newscrawl.archive.check import record_check
-from newscrawl.archive.index import Entry, SqliteIndex
+from newscrawl.archive.index import SIDECARS, IndexDamaged, SqliteIndex, header_damage
 from newscrawl.archive.store import (
-    PART,
-    STATE_DIR,
+    BadLine,
     SiteLock,
     archive_files,
-    entry_of,
-    finish_file,
+    fsync_dir,
+    index_file,
     index_path,
     iter_lines,
-    iter_records,
+    part_files,
+    rebuild_site,
+    scan_lines,
+    sites_in,
+    unaccounted,
 )
 from newscrawl.record import content_hash, loads
-
-
-def sites_in(root: Path) -> list[str]:
-    """Site folders of an archive (every folder below it but the state folder)."""
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def part_files(root: Path, site: str | None = None) -> list[Path]:
-    base = root / site if site else root
-    return sorted(p for p in base.rglob(f"*.jsonl{PART}") if STATE_DIR not in p.parts) if base.exists() else []
 
 
 def sha256_of(path: Path) -> str:
@@ -60,39 +56,98 @@ def lock_all(root: Path, stack: ExitStack) -> None:
 
 
 # --- reindex ------------------------------------------------------------------------------------------
-def reindex(root: Path) -> tuple[int, int]:
-    """Rebuild the seen-index from the files; returns (records read, articles indexed).
+@dataclass
+class Reindexed:
+    records: int = 0  # good records read (and indexed)
+    articles: int = 0
+    bad: list[BadLine] = field(default_factory=list)
 
-    Unfinished ``.part`` files (a killed run's) are finished first, as a crawl's start would. The new
-    index is built in one transaction, so a reindex that is interrupted leaves the old one.
+
+def reindex(root: Path, on_bad: Callable[[BadLine], None] | None = None) -> Reindexed:
+    """Rebuild the seen-index from scratch: a new file, swapped in whole (``os.replace``) when complete.
+
+    Every line of every file is read; a bad line (not JSON, not a record, ``"key": null``, torn) is passed
+    to ``on_bad`` and skipped, every good record is indexed. Unfinished ``.part`` files (a killed run's) are
+    finished first, as a crawl's start would. A reindex that is interrupted leaves the old index in place.
     """
+    result = Reindexed()
     with ExitStack() as stack:
         lock_all(root, stack)
-        index = SqliteIndex(index_path(root))
-        stack.callback(index.close)
-        for part in part_files(root):
-            name = part.relative_to(root).as_posix().removesuffix(PART)
-            with index.transaction():
-                index.set_file(name, "open", 0, 0)
-            finish_file(root, index, name)
-        records = 0
-        index.db.execute("PRAGMA cache_size = -65536")  # 64 MB: a million random-key inserts stay in memory
-        with index.transaction():
-            index.clear()
-            for path in archive_files(root):
-                name = path.relative_to(root).as_posix()
-                batch: list[Entry] = []
-                count = end = 0
-                for end, record in iter_records(path):  # noqa: B007 - end is used after the loop
-                    batch.append(entry_of(record, name))
-                    count += 1
-                    if len(batch) >= 5000:
-                        index.put(batch)
-                        batch.clear()
-                index.put(batch)
-                index.set_file(name, "closed", end, count)
-                records += count
-        return records, index.count()
+        path = index_path(root)
+        new = path.with_name(path.name + ".new")
+        for suffix in SIDECARS:
+            new.with_name(new.name + suffix).unlink(missing_ok=True)
+        index = SqliteIndex(new)
+        try:
+            index.db.execute("PRAGMA synchronous = OFF")  # not live until swapped in, after one fsync
+            index.db.execute("PRAGMA cache_size = -65536")  # 64 MB: a million random-key inserts stay in memory
+            for site in sites_in(root):
+                rebuilt = rebuild_site(index, root, site, "reindex")
+                result.records += rebuilt.records
+                for bad in rebuilt.bad:
+                    result.bad.append(bad)
+                    if on_bad is not None:
+                        on_bad(bad)
+            result.articles = index.count()
+            index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            index.close()  # the last connection: SQLite removes the new file's WAL
+        with new.open("rb+") as fh:
+            os.fsync(fh.fileno())
+        with (path.parent / "index.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # no crawl is opening the index (``open_index``) meanwhile
+            # The old WAL must never meet the new file: every site's lock is held, so no crawl has it open.
+            for suffix in SIDECARS[1:]:
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            os.replace(new, path)
+            fsync_dir(path.parent)
+    return result
+
+
+@contextmanager
+def index_for_reading(root: Path, *, stale: bool = False) -> Iterator[tuple[SqliteIndex, str | None]]:
+    """The archive's index, opened read-only, and None; or, when it is missing, damaged or (unless
+    ``stale``) does not account for every closed file, an index built from the files in a temporary
+    folder (outside the archive, removed afterwards) and what was wrong with the archive's own."""
+    path = index_path(root)
+    problem: str | None = None
+    index: SqliteIndex | None = None
+    if not path.exists():
+        problem = f"no index at {path}"
+    elif path.stat().st_size == 0:
+        problem = f"the index {path} is empty"
+    elif (damage := header_damage(path)) is not None:
+        problem = f"the index {path} is damaged ({damage})"
+    else:
+        try:
+            index = SqliteIndex(path, readonly=True)
+            index.probe()
+            for site in sites_in(root) if not stale else ():
+                if (missing := unaccounted(index, root, site, crawl=False)) is not None:
+                    problem = f"the index {path} is out of date ({missing})"
+                    break
+        except (sqlite3.DatabaseError, IndexDamaged) as exc:
+            problem = f"the index {path} is damaged ({exc})"
+        except OSError as exc:
+            problem = f"the index {path} cannot be read ({exc.strerror or exc})"
+    if problem is None and index is not None:
+        try:
+            yield index, None
+        finally:
+            index.close()
+        return
+    if index is not None:
+        index.close()
+    with tempfile.TemporaryDirectory(prefix="newscrawl-index-") as folder:
+        temp = SqliteIndex(Path(folder) / "index.sqlite")
+        try:
+            temp.db.execute("PRAGMA synchronous = OFF")
+            with temp.transaction():
+                for file in archive_files(root):
+                    index_file(temp, root, file.relative_to(root).as_posix())
+            yield temp, problem
+        finally:
+            temp.close()
 
 
 # --- stats --------------------------------------------------------------------------------------------
@@ -102,13 +157,14 @@ class Stats:
     records: int = 0
     revised: int = 0
     files: int = 0
+    problem: str | None = None  # what was wrong with the index, when the counts come from the files
 
 
 def stats(root: Path) -> Stats:
-    """Articles by site, language and month of publication, from the index (fast at any size)."""
+    """Articles by site, language and month of publication, from the index (fast at any size; from the
+    files when the index does not account for them, ``Stats.problem`` then says why)."""
     out = Stats()
-    index = SqliteIndex(index_path(root))
-    try:
+    with index_for_reading(root) as (index, out.problem):
         rows = index.db.execute(
             "SELECT site, lang, coalesce(substr(published, 1, 7), 'unknown'), count(*), sum(version > 1) "
             "FROM articles GROUP BY 1, 2, 3"
@@ -118,8 +174,6 @@ def stats(root: Path) -> Stats:
             out.revised += revised
         files = index.db.execute("SELECT count(*), coalesce(sum(records), 0) FROM files WHERE state = 'closed'")
         out.files, out.records = files.fetchone()
-    finally:
-        index.close()
     return out
 
 
@@ -168,15 +222,22 @@ def verify(root: Path, jobs: int | None = None) -> Verdict:
     duplicate is confirmed exactly by a second pass that only runs when there are suspects.
     """
     verdict = Verdict()
-    if not index_path(root).exists():
-        verdict.problem("index", f"no index at {index_path(root)} (run: newscrawl archive reindex)")
-        return verdict
-    index = SqliteIndex(index_path(root))
-    try:
-        indexed_files = index.files()
-        indexed = index.count()
-    finally:
-        index.close()
+    # A stale index is checked as it is (every disagreement is a finding); a missing or damaged one is
+    # reported once and the files are checked against one built from them.
+    with index_for_reading(root, stale=True) as (index, problem):
+        if problem is None:
+            problem = index.quick_check()
+            if problem is not None:
+                problem = f"the index {index.path} fails PRAGMA quick_check: {problem}"
+        if problem is not None:
+            verdict.problem("index", f"{problem} (run: newscrawl archive reindex)")
+        _verify_files(root, index, jobs, verdict)
+    return verdict
+
+
+def _verify_files(root: Path, index: SqliteIndex, jobs: int | None, verdict: Verdict) -> None:
+    indexed_files = index.files()
+    indexed = index.count()
     running = {site for site in sites_in(root) if not _is_free(root, site)}
     for part in part_files(root):
         site = part.relative_to(root).parts[0]
@@ -191,14 +252,14 @@ def verify(root: Path, jobs: int | None = None) -> Verdict:
     names = [p.relative_to(root).as_posix() for p in archive_files(root)]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(names)))
     if jobs == 1:
-        results: Iterator[FileResult] = map(_check_file, [(root, n) for n in names])
+        results: Iterator[FileResult] = map(_check_file, [(root, index.path, n) for n in names])
         pool = None
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
-        results = pool.map(_check_file, [(root, n) for n in names])
+        results = pool.map(_check_file, [(root, index.path, n) for n in names])
     seen: set[int] = set()
     suspects: set[int] = set()
     current = 0
@@ -231,7 +292,6 @@ def verify(root: Path, jobs: int | None = None) -> Verdict:
         _confirm_duplicates(root, suspects, verdict)
     if current != indexed and not running:
         verdict.problem("index", f"the index holds {indexed} articles, the files hold {current} of their versions")
-    return verdict
 
 
 @dataclass
@@ -259,12 +319,12 @@ def _close_worker_index() -> None:
         _worker_index = None
 
 
-def _check_file(job: tuple[Path, str]) -> FileResult:
+def _check_file(job: tuple[Path, Path, str]) -> FileResult:
     """Every check of one file that needs no other file (the duplicate check is merged by the caller)."""
     global _worker_index
-    root, name = job
-    if _worker_index is None or _worker_index.path != index_path(root):
-        _worker_index = SqliteIndex(index_path(root))
+    root, index_file, name = job
+    if _worker_index is None or _worker_index.path != index_file:
+        _worker_index = SqliteIndex(index_file, readonly=True)
     index = _worker_index
     check = record_check()
     result = FileResult(name)
@@ -365,23 +425,33 @@ class Filters:
 
 
 def latest_records(
-    root: Path, filters: Filters, all_versions: bool = False
+    root: Path,
+    filters: Filters,
+    all_versions: bool = False,
+    on_bad: Callable[[BadLine], None] | None = None,
+    on_problem: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[dict[str, Any], bytes]]:
     """(record, its JSONL line) for the records of the closed files, one per article (its latest version)
     unless ``all_versions``.
 
     The latest version is the one the index holds, looked up in batches; for the few articles whose
     latest version sits in a file a crawl is still writing, the latest closed version is kept instead.
+    A bad line is passed to ``on_bad`` and skipped; what was wrong with the index, if it had to be built
+    from the files, to ``on_problem``.
     """
-    index = SqliteIndex(index_path(root))
-    try:
+    with index_for_reading(root) as (index, problem):
+        if problem is not None and on_problem is not None:
+            on_problem(problem)
         closed = {name for name, (state, _, _) in index.files().items() if state == "closed"}
         pending: dict[str, tuple[dict[str, Any], bytes]] = {}
         for path in archive_files(root):
             name = path.relative_to(root).as_posix()
             batch: list[tuple[dict[str, Any], bytes]] = []
-            for _, line in iter_lines(path):
-                record = loads(line)
+            for _, line, record in scan_lines(path, name):
+                if isinstance(record, BadLine):
+                    if on_bad is not None:
+                        on_bad(record)
+                    continue
                 if not filters.keep(record):
                     continue
                 if all_versions:
@@ -392,8 +462,6 @@ def latest_records(
                     yield from _latest_of(index, batch, name, closed, pending)
             yield from _latest_of(index, batch, name, closed, pending)
         yield from pending.values()
-    finally:
-        index.close()
 
 
 def _latest_of(

@@ -95,7 +95,9 @@ class Command(ScrapyCrawl):
         site_key = getattr(spidercls, "site_key_for", lambda kw: spidercls.name)(opts.spargs)
         assert self.settings is not None
         lock: SiteLock | None = None
-        if self.settings.get("NEWSCRAWL_REDIS_URL"):
+        if not config.get_bool(self.settings, "NEWSCRAWL_ARCHIVE_ENABLED"):
+            pass  # no archive: nothing to lock (the archive extension is off too)
+        elif self.settings.get("NEWSCRAWL_REDIS_URL"):
             # Workers share the site's archive; each worker's archive extension takes the lock shared.
             from newscrawl.distributed import preflight
 

@@ -12,7 +12,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newscrawl.archive.crawl import archive_for
+from newscrawl.archive.crawl import archive_enabled, archive_for
 from newscrawl.archive.index import Entry
 from newscrawl.drops import ArticleDropped, DuplicateArticle, UnchangedArticle
 from newscrawl.pipelines.stats import CountingPipeline
@@ -54,6 +54,8 @@ class DedupeArticlePipeline(CountingPipeline):
             if key in self.seen:
                 raise DuplicateArticle(f"{key} already archived in this run")
             self.seen.add(key)
+            if not archive_enabled(self.crawler):
+                return decide(record, None)  # no archive to compare with: every article is version 1
             archive = archive_for(self.crawler)
             try:
                 record = decide(record, archive.index.get(key))
