@@ -25,9 +25,9 @@ import pytest
 
 from newscrawl import exitcodes
 from newscrawl.mirror import make_handler
+from newscrawl.samples.eurointegration import build_mirror
 from tests import archive_mirror
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl
-from tests.mirror_eurointegration import build_mirror
 
 pytestmark = pytest.mark.e2e
 

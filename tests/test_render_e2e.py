@@ -18,9 +18,9 @@ import psutil
 import pytest
 
 from newscrawl.render.browser import system_chromium
+from newscrawl.samples.eurointegration import build_mirror
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from tests.mirror_eurointegration import build_mirror
 from tests.render_mirror import HOST, RENDER_SCRIPT, Article, TrickServer, article_html, write_site
 
 CHROMIUM = system_chromium()
