@@ -15,9 +15,9 @@ from typing import Any, Self
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.utils.asyncio import sleep
 
 from newscrawl.dates import utc_now
+from newscrawl.shutdown import wait
 from newscrawl.sites.base import CHALLENGE_MARKERS, Page, detect_kind
 
 RETRIES_META = "newscrawl_not_article_retries"
@@ -41,6 +41,7 @@ class RetryNotArticleMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         assert crawler.stats is not None
         self.stats = crawler.stats
+        self.crawler = crawler
         self.retries = crawler.settings.getint("NEWSCRAWL_NOT_ARTICLE_RETRIES", 2)
         self.backoff = crawler.settings.getfloat("NEWSCRAWL_NOT_ARTICLE_BACKOFF", 60.0)
 
@@ -63,8 +64,8 @@ class RetryNotArticleMiddleware:
             return response  # the validate pipeline drops it with its reason
         delay = self.backoff * 2**tries
         self._count(f"retried/{kind}")
-        if delay > 0:
-            await sleep(delay)
+        if delay > 0 and await wait(self.crawler, delay):
+            return response  # the run is stopping: the validate pipeline drops it with its reason
         retry = request.replace(dont_filter=True)
         retry.meta[RETRIES_META] = tries + 1
         return retry

@@ -43,6 +43,13 @@ NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
 NEWSCRAWL_QUALITY: dict[str, float] = {}
 NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
 NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+# DNS failures or refused connections on the site's own host, with no page downloaded yet, that end the
+# run as site_unreachable (exit 4) instead of retrying each source with backoff (newscrawl.failures)
+NEWSCRAWL_UNREACHABLE_AFTER = 3
+# seconds between progress lines in the log (newscrawl.progress); 0: none
+NEWSCRAWL_PROGRESS_INTERVAL = 10.0
+# Scrapy's start-up banner and end-of-run stats dump logged at DEBUG, not INFO (newscrawl.quietlog)
+NEWSCRAWL_QUIET_LOG = True
 
 DOWNLOADER_MIDDLEWARES = {
     # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
@@ -52,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
+    # above Retry (550): a DNS failure or refused connection on the site's host is not retried; a few of them
+    # with nothing downloaded end the run as site_unreachable (exit 4)
+    "newscrawl.failures.UnreachableSiteMiddleware": 555,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
     "newscrawl.render.middleware.RenderMiddleware": 540,
 }
@@ -111,6 +121,8 @@ EXTENSIONS = {
     "newscrawl.archive.crawl.ArchiveExtension": 100,
     "newscrawl.politeness.CrawlDelay": 200,
     "newscrawl.failures.CountLostRequests": 300,
+    "newscrawl.shutdown.FastStop": 310,  # Ctrl-C: a message on stderr, and no politeness wait on the way out
+    "newscrawl.progress.Progress": 320,  # a progress line every NEWSCRAWL_PROGRESS_INTERVAL s, a bar on a terminal
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 
@@ -121,6 +133,8 @@ NEWSCRAWL_REDIS_LEASE = float(os.environ.get("NEWSCRAWL_REDIS_LEASE", "60"))
 NEWSCRAWL_REDIS_RETRY = float(os.environ.get("NEWSCRAWL_REDIS_RETRY", "120"))
 ADDONS = {
     "newscrawl.politeness.ContactUserAgent": 0,
+    # a mirror on 127.0.0.1 is crawled without live-site politeness (explicit -s settings win)
+    "newscrawl.politeness.LocalMirrorSpeed": 0,
     "newscrawl.distributed.DistributedAddon": 0,
 }
 

@@ -23,6 +23,7 @@ from newscrawl import exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
+from newscrawl.failures import SITE_UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +76,14 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
-    """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit); NO_ARTICLES when nothing the
+    """NO_ARTICLES when the site could not be reached at all (``site_unreachable``); FAILED unless the run
+    finished (or stopped at a CLOSESPIDER_* limit); NO_ARTICLES when nothing the
     sources gave was an article, archived or archivable (site down, changed, or blocking us; articles
     and sitemaps skipped as seen by an earlier run count as found), unless another part of the crawl set the
     code of a finished run (``preset``: DRIFT from the quality guard, OK from a worker that joined a
     distributed run whose work was done); else OK."""
+    if reason == SITE_UNREACHABLE:
+        return exitcodes.NO_ARTICLES  # the site (or the mirror) did not answer at all
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
     if preset is not None:

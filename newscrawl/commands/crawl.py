@@ -23,6 +23,7 @@ from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.politeness import check_settings as check_politeness
 from newscrawl.quality import parse_overrides
+from newscrawl.quietlog import install as quiet_scrapy_banner
 from newscrawl.render.browser import check_chromium_setting
 
 
@@ -72,6 +73,14 @@ def exit_code(crawler: Crawler) -> int:
 
 
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        # Settings are final here and Scrapy has not logged its banner yet (scrapy.cmdline creates the
+        # CrawlerProcess after process_options).
+        if self.settings.getbool("NEWSCRAWL_QUIET_LOG", True):
+            quiet_scrapy_banner()
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             raise ScrapyUsageError("give exactly one spider name")
@@ -116,6 +125,11 @@ class Command(ScrapyCrawl):
             if lock is not None:
                 lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
+        if self.exitcode != exitcodes.OK:
+            from newscrawl.outcome import exit_line
+
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            print(exit_line(site_key, self.exitcode, stats, log_file=self.settings.get("LOG_FILE")), file=sys.stderr)
 
     def _fail(self, code: int, message: str) -> None:
         print(f"newscrawl: error: {message}", file=sys.stderr)
