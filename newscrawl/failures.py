@@ -87,6 +87,13 @@ def failure_reason(failure: Failure | BaseException) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
 
 
+def is_network_failure(exc: BaseException | None) -> bool:
+    """True for a download that failed on the network (DNS, refused, timeout, reset), not in our code."""
+    return exc is not None and any(isinstance(exc, kind) for kind, _ in _BY_TYPE) and not isinstance(
+        exc, CancelledAtStop
+    )
+
+
 def failure_message(failure: Failure | BaseException) -> str:
     """A failure in words for the log; an HTTP error names its status."""
     exc = failure.value if isinstance(failure, Failure) else failure
@@ -150,7 +157,7 @@ class UnreachableSiteMiddleware:
         self.closing = True
         mirror = self.crawler.settings.get("NEWSCRAWL_MIRROR") or ""
         what = "DNS lookup failed" if failure_reason(exception) == "dns" else "connection refused"
-        where = urlsplit(mirror).netloc if mirror else host
+        where = urlsplit(mirror if mirror else request.url).netloc
         stats.set_value("newscrawl/unreachable/reason", f"{what} for {where}")
         stats.set_value("newscrawl/unreachable/mirror", mirror)
         logger.error(

@@ -1,4 +1,5 @@
-"""A quiet INFO log: Scrapy's start-up banner and its end-of-run stats dump are logged at DEBUG.
+"""A quiet INFO log: Scrapy's start-up banner and its end-of-run stats dump are logged at DEBUG, and a
+robots.txt that could not be downloaded for a network reason is one warning line, not a traceback.
 
 At INFO, Scrapy prints about 80 lines (library versions, add-ons, every middleware, pipeline and extension,
 the overridden settings) before ``Spider opened`` and 70 lines of raw stats before the run summary table.
@@ -35,6 +36,21 @@ class Demote(logging.Filter):
         return True
 
 
+class NoNetworkTraceback(logging.Filter):
+    """Scrapy's RobotsTxtMiddleware logs a failed robots.txt download at ERROR with its traceback (some 60
+    lines per host: scrapy/downloadermiddlewares/robotstxt.py, ``exc_info=True``); for a network failure
+    (DNS, refused, timeout, connection lost), which the run report counts, one warning line says it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and record.exc_info and str(record.msg).startswith("Error downloading"):
+            from newscrawl.failures import is_network_failure
+
+            if is_network_failure(record.exc_info[1]):
+                record.exc_info, record.exc_text = None, None
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 _installed = False
 
 
@@ -46,3 +62,4 @@ def install() -> None:
     _installed = True
     for name, starts in DEMOTED.items():
         logging.getLogger(name).addFilter(Demote(starts))
+    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(NoNetworkTraceback())

@@ -119,3 +119,18 @@ def test_exit_lines() -> None:
         "newscrawl: error: pravda: the run was stopped at once, before it finished (a second Ctrl-C): see the log "
         "above (exit 1)"
     )
+
+
+def test_site_without_mirror_refusing_fails_fast_without_traceback(tmp_path: Path, refusing_port: int) -> None:
+    """A site (no mirror) that refuses connections: exit 4 within 30 s, the log has no traceback, and the
+    last stderr line says the site is unreachable and how to crawl offline."""
+    started = time.monotonic()
+    result = crawl_at_defaults("news", f"url=http://127.0.0.1:{refusing_port}/", output=tmp_path / "out", timeout=240)
+    elapsed = time.monotonic() - started
+    assert result.returncode == exitcodes.NO_ARTICLES, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr and "Retrying" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"newscrawl: error: 127_0_0_1: site unreachable (connection refused for 127.0.0.1:{refusing_port}); "
+        "no network? crawl a local mirror with -s NEWSCRAWL_MIRROR=URL (exit 4)"
+    )
+    assert elapsed < 30, elapsed
