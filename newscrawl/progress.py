@@ -98,7 +98,7 @@ class Progress:
         if request.meta.get("source") == "date_archive" and self.crawler.stats is not None:
             self.crawler.stats.inc_value("newscrawl/discovery/date_archive/responses")
         if self.bar is not None:
-            self.bar.update(*self._line()[1:])
+            self.bar.update(*self._line())
 
     def _queued(self) -> int:
         engine = self.crawler.engine

@@ -209,3 +209,41 @@ def test_second_ctrl_c_stops_now_without_losing_committed_records(tmp_path: Path
     assert _verify(out).returncode == 0
     records = read_archive(out)
     assert len(records) == 35 and max(Counter(r["url"] for r in records).values()) == 1
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, sample_mirror) -> None:
+    """With stderr a terminal, a tqdm bar shows the counts between the log lines; the run ends as usual."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import termios
+
+    from tests.newcomer import clean_env, crawl_command
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))  # a new pty is 0 columns wide
+    cmd = crawl_command("eurointegration", settings={"NEWSCRAWL_OUTPUT": str(tmp_path / "out"),
+                                                     "NEWSCRAWL_MIRROR": sample_mirror.url,
+                                                     "NEWSCRAWL_PROGRESS_INTERVAL": "1", "DOWNLOAD_DELAY": "0.2"})
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:  # read the terminal until the process closes it
+        ready, _, _ = select.select([master], [], [], 240)
+        assert ready, "no output for 240 s"
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the process has closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "Traceback" not in screen
+    assert re.search(r"\d+/\d+ \[[^\]]*req/s, \d+ new, \d+ revised, \d+ skipped, \d+ failed, \d+ queued\]", screen), screen[-3000:]
+    assert "run summary (" in screen
