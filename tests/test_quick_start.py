@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
+from newscrawl import __version__
 from newscrawl.cli import main
 from newscrawl.politeness import LocalMirrorSpeed, is_loopback
 from newscrawl.samples import eurointegration_pages as pages
@@ -101,6 +102,7 @@ def test_loopback_mirror_is_crawled_fast_at_default_settings(tmp_path: Path, ser
     (report,) = (out / ".newscrawl" / "runs").glob("*.json")
     manifest = json.loads(report.read_text("utf-8"))
     assert manifest["counts"]["new"] == len(pages.ARTICLES)
+    assert manifest["newscrawl_version"] == __version__
     assert manifest["duration_s"] < 60, manifest["duration_s"]  # fail-safe bound; 4.9 s measured
 
 

@@ -1,8 +1,8 @@
 """The run report: a JSON manifest per run, a short summary table in the log, and the exit code for cron.
 
 The manifest goes to ``<output>/.newscrawl/runs/<site>-<YYYYMMDDTHHMMSSZ>-<pid>.json`` (written whole
-through a temporary file). It holds the start and end, the finish reason, counts of new / updated /
-unchanged articles, articles skipped as archived, drops by reason, failed requests by source, and the
+through a temporary file). It holds the newscrawl version, the start and end, the finish reason, counts of
+new / updated / unchanged articles, articles skipped as archived, drops by reason, failed requests by source, and the
 files written with their sha256. The exit code (``newscrawl.exitcodes``) is put in the stats as
 ``newscrawl/exit_code`` for the ``crawl`` command to return.
 """
@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import exitcodes
+from newscrawl import __version__, exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
@@ -145,6 +145,7 @@ class RunReport:
         spider = self.crawler.spider
         return {
             "site": site_key(self.crawler),
+            "newscrawl_version": __version__,
             "pid": os.getpid(),
             "started_at": self.started.isoformat(timespec="seconds"),
             "finished_at": finished.isoformat(timespec="seconds"),
