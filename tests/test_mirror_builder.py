@@ -1,4 +1,4 @@
-"""Invariants of the HAND-WRITTEN eurointegration site mirror (tests/mirror_eurointegration.py).
+"""Invariants of the HAND-WRITTEN eurointegration site mirror (newscrawl/samples/eurointegration.py).
 
 These check the test data itself, not newscrawl: every expected article exists on disk
 with its canonical link and charset, every one is reachable from a discovery source, no

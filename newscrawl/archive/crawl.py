@@ -13,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
+from newscrawl.failures import SITE_UNREACHABLE
 
 if TYPE_CHECKING:
     from newscrawl.archive.redis_index import RedisArchive
@@ -121,7 +122,9 @@ class ArchiveExtension:
             if archive is not None:
                 assert self.crawler.stats is not None
                 lost = self.crawler.stats.get_value("newscrawl/articles/failed")
-                archive.close(complete=reason == "finished" and not lost)
+                # A run that reached nothing changed nothing: the previous run's completeness stands.
+                unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
+                archive.close(complete=(reason == "finished" and not lost) or unreached)
                 self.crawler.stats.set_value(
                     "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
                 )
