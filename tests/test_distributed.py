@@ -245,7 +245,7 @@ def test_unreachable_redis_is_a_one_line_error(
     assert isinstance(bad, subprocess.CompletedProcess)
     assert bad.returncode == exitcodes.USAGE
     assert [line for line in bad.stderr.splitlines() if line.startswith("newscrawl: error:")] == [
-        "newscrawl: error: NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not 'http://x'"
+        "newscrawl: error: NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not 'http://x' (exit 2)"
     ]
 
 

@@ -132,5 +132,6 @@ class Command(ScrapyCrawl):
             print(exit_line(site_key, self.exitcode, stats, log_file=self.settings.get("LOG_FILE")), file=sys.stderr)
 
     def _fail(self, code: int, message: str) -> None:
-        print(f"newscrawl: error: {message}", file=sys.stderr)
+        # The same shape as the line of a run that ended non-zero (newscrawl.outcome): cron mails it.
+        print(f"newscrawl: error: {message} (exit {code})", file=sys.stderr)
         self.exitcode = code
