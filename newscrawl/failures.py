@@ -136,6 +136,11 @@ class UnreachableSiteMiddleware:
         own = getattr(spider, "allowed_domains", None) or ()
         return host if host in own else None
 
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if self.closing:
+            # The spider is closing (its close starts on the next loop turn): nothing more waits for a slot.
+            raise CancelledAtStop("the site is unreachable")
+
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         if not self.reached and self._own_host(request):
             self.reached = True

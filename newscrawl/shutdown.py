@@ -22,7 +22,7 @@ import weakref
 from types import FrameType
 from typing import Any, Self
 
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import call_later, is_asyncio_available
@@ -95,7 +95,6 @@ class FastStop:
         self.crawler = crawler
         self.site = ""
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
-        crawler.signals.connect(self.request_scheduled, signal=signals.request_scheduled)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -106,10 +105,6 @@ class FastStop:
         self.site = str(getattr(spider, "site_key", None) or getattr(spider, "name", "") or "crawl")
         # Scrapy installs its handlers when the reactor has started; wrap them once it has.
         call_later(0, self._wrap, self._first)
-
-    def request_scheduled(self, request: Request, spider: Any = None) -> None:
-        if stopping(self.crawler):
-            raise IgnoreRequest("the run is stopping")  # nothing new enters a stopping run
 
     def _wrap(self, before: Any) -> None:
         previous = signal.getsignal(signal.SIGINT)

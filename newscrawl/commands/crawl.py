@@ -47,13 +47,19 @@ def check_settings(settings: Any) -> None:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
     parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
-    for name in ("NEWSCRAWL_MAX_LISTING_PAGES", "NEWSCRAWL_FLUSH_EVERY"):
+    for name in ("NEWSCRAWL_MAX_LISTING_PAGES", "NEWSCRAWL_FLUSH_EVERY", "NEWSCRAWL_UNREACHABLE_AFTER"):
         raw = settings.get(name)
         try:
             if int(str(raw)) < 1:
                 raise ValueError
         except ValueError:
             raise UsageError(f"{name}: {raw!r} is not a positive whole number") from None
+    raw = settings.get("NEWSCRAWL_PROGRESS_INTERVAL")
+    try:
+        if not float(str(raw)) >= 0:
+            raise ValueError
+    except ValueError:
+        raise UsageError(f"NEWSCRAWL_PROGRESS_INTERVAL: {raw!r} is not a number of seconds >= 0") from None
     try:
         check_politeness(settings)
     except ValueError as exc:
