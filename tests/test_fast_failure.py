@@ -122,19 +122,22 @@ def test_exit_lines() -> None:
     )
 
 
-def test_site_without_mirror_refusing_fails_fast_without_traceback(tmp_path: Path, refusing_port: int) -> None:
-    """A site (no mirror) that refuses connections: exit 4 within 30 s, the log has no traceback, and the
-    last stderr line says the site is unreachable and how to crawl offline."""
+@pytest.mark.parametrize("host", ["refused", "nonexistent.invalid"])
+def test_site_without_mirror_fails_fast_without_traceback(tmp_path: Path, refusing_port: int, host: str) -> None:
+    """A site (no mirror) that refuses connections or whose name does not resolve: exit 4 within 30 s, no
+    traceback in the log, and the last stderr line says the site is unreachable and how to crawl offline."""
+    netloc = f"127.0.0.1:{refusing_port}" if host == "refused" else host
+    site, what = ("127_0_0_1", "connection refused") if host == "refused" else ("nonexistent_invalid", "DNS lookup failed")
     started = time.monotonic()
     out = tmp_path / "out"
-    result = crawl_at_defaults("news", f"url=http://127.0.0.1:{refusing_port}/", output=out, timeout=240)
+    result = crawl_at_defaults("news", f"url=http://{netloc}/", output=out, timeout=240)
     elapsed = time.monotonic() - started
     assert result.returncode == exitcodes.NO_ARTICLES, result.stderr[-3000:]
     (report,) = (out / ".newscrawl" / "runs").glob("*.json")
-    assert json.loads(report.read_text("utf-8"))["duration_s"] < 30  # the crawl itself; ~6 s measured
+    assert json.loads(report.read_text("utf-8"))["duration_s"] < 30  # the crawl itself; ~5 s measured
     assert "Traceback" not in result.stderr and "Retrying" not in result.stderr
     assert result.stderr.splitlines()[-1] == (
-        f"newscrawl: error: 127_0_0_1: site unreachable (connection refused for 127.0.0.1:{refusing_port}); "
+        f"newscrawl: error: {site}: site unreachable ({what} for {netloc}); "
         "no network? crawl a local mirror with -s NEWSCRAWL_MIRROR=URL (exit 4)"
     )
     assert elapsed < 90, elapsed  # the whole process, start-up included (fail-safe; 13 s measured)
