@@ -1,9 +1,13 @@
 """The ``newscrawl`` command: tools around the crawl (``scrapy crawl SITE`` runs the crawl itself).
 
 - ``newscrawl extract FILE --url URL``: the record the pipelines would archive for one saved page;
-- ``newscrawl mirror serve DIR --port N``: serve a site mirror for offline crawls;
+- ``newscrawl mirror build SITE DIR``: write a sample mirror (hand-written pages) for an offline crawl;
+- ``newscrawl mirror serve DIR --port N``: serve a site mirror and print the crawl command for it;
 - ``newscrawl fixtures rebuild|add``: golden test fixtures;
 - ``newscrawl archive stats|verify|export|reindex|coverage [DIR]``: the archive tools (``newscrawl.archive.cli``).
+
+Help text is plain (the RST markup of these docstrings is stripped) with defaults shown; output piped into
+a reader that closes early (``| head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import re
 import struct
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from newscrawl import exitcodes
+from newscrawl import __version__, exitcodes
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -102,6 +109,31 @@ def cmd_mirror_serve(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
+def cmd_mirror_build(args: argparse.Namespace) -> int:
+    from newscrawl.samples import BUILDERS, SAMPLE_NOTE, build
+
+    if args.site not in BUILDERS:
+        print(
+            f"newscrawl: error: no sample mirror for {args.site!r} (samples: {', '.join(sorted(BUILDERS))})",
+            file=sys.stderr,
+        )
+        return exitcodes.USAGE
+    root = Path(args.dir)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        print(f"newscrawl: error: {root} exists and is not an empty folder; not writing into it", file=sys.stderr)
+        return exitcodes.USAGE
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        records = build(args.site, root)
+    except OSError as exc:
+        print(f"newscrawl: error: cannot write {root}: {exc.strerror}", file=sys.stderr)
+        return exitcodes.FAILED
+    print(f"wrote a SAMPLE mirror of {args.site} to {root}: {len(records)} hand-written sample articles")
+    print(f"(sample pages, not the real site's: see {root / SAMPLE_NOTE})")
+    print(f"next: newscrawl mirror serve {root}")
+    return exitcodes.OK
+
+
 def cmd_fixtures_rebuild(args: argparse.Namespace) -> int:
     from newscrawl.fixtures import rebuild
 
@@ -140,9 +172,39 @@ def cmd_fixtures_add(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
+_RST = re.compile(r"``([^`]+)``|:\w+:`([^`]+)`")
+
+
+def plain(text: str) -> str:
+    """Help text without RST markup: ``x`` and :func:`x` become x."""
+    return _RST.sub(lambda m: m.group(1) or m.group(2), text)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions as written (lists keep their lines), each option's default shown unless it has none."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False, True, argparse.SUPPRESS) or not action.help:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose sub-commands (built with ``type(self)``) share its plain help formatter."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        if isinstance(kwargs.get("description"), str):
+            kwargs["description"] = plain(kwargs["description"])
+        if isinstance(kwargs.get("help"), str):
+            kwargs["help"] = plain(kwargs["help"])
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="newscrawl", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="newscrawl", description=__doc__.split("\n\nHelp text")[0])
+    parser.add_argument("--version", action="version", version=f"newscrawl {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("extract", help="print the archive record for one saved page")
     p.add_argument("file", help="saved page (HTML, or gzipped HTML); - for stdin")
@@ -151,12 +213,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_extract)
 
     mirror = sub.add_parser("mirror", help="site mirrors for offline crawls").add_subparsers(
-        dest="mirror_command", required=True
+        dest="mirror_command", required=True, metavar="COMMAND"
     )
-    p = mirror.add_parser("serve", help="serve a mirror folder (HOST/PATH, index.html for PATH/)")
-    p.add_argument("dir")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--host", default="127.0.0.1")
+    p = mirror.add_parser(
+        "build",
+        help="write a sample mirror (hand-written pages) to try a crawl offline",
+        description="Write a SAMPLE mirror of SITE into DIR: hand-written pages in the site's layout (not the "
+        "real site's content), with README.txt saying so. Then: newscrawl mirror serve DIR.",
+    )
+    p.add_argument("site", metavar="SITE", help="site key (samples: eurointegration)")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder")
+    p.set_defaults(handler=cmd_mirror_build)
+    p = mirror.add_parser(
+        "serve",
+        help="serve a mirror folder (HOST/PATH, index.html for PATH/) and print the crawl command",
+        description="Serve a mirror folder (HOST/PATH, index.html for PATH/) until Ctrl-C, and print the "
+        "scrapy crawl command that reads from it.",
+    )
+    p.add_argument("dir", metavar="DIR", help="the mirror folder")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (0: any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--log", help="append each requested path to this file")
     p.add_argument(
         "--idle-timeout", type=float, help="seconds before a silent connection is closed (default: 30)"
@@ -164,21 +240,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_mirror_serve)
 
     fixtures = sub.add_parser("fixtures", help="golden test fixtures").add_subparsers(
-        dest="fixtures_command", required=True
+        dest="fixtures_command", required=True, metavar="COMMAND"
     )
     p = fixtures.add_parser("rebuild", help="rewrite every expected.json from its saved page")
-    p.add_argument("--root", default="tests/fixtures/sites")
-    p.add_argument("--site")
+    p.add_argument("--root", default="tests/fixtures/sites", help="the fixtures folder")
+    p.add_argument("--site", help="only this site (default: every site)")
     p.set_defaults(handler=cmd_fixtures_rebuild)
     p = fixtures.add_parser("add", help="save a page as a fixture and write its expected output")
     p.add_argument("file", help="the saved page (HTML or gzipped HTML)")
-    p.add_argument("--url", required=True)
-    p.add_argument("--site", required=True)
+    p.add_argument("--url", required=True, help="the page's URL")
+    p.add_argument("--site", required=True, help="site key")
     p.add_argument("--slug", required=True, help="short name, e.g. japan_nato_office")
     p.add_argument("--note", default="saved page", help="where the page came from")
     p.add_argument("--hand-written", action="store_true", help="the page was written by hand, not saved")
     p.add_argument("--crawled-at", help="when the page was fetched, ISO 8601 with offset (default: now)")
-    p.add_argument("--root", default="tests/fixtures/sites")
+    p.add_argument("--root", default="tests/fixtures/sites", help="the fixtures folder")
     p.set_defaults(handler=cmd_fixtures_add)
     from newscrawl.archive.cli import add_archive_commands
 
@@ -189,7 +265,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        code = handler(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (`| head`) closed the pipe: stop quietly, as cat does. Python would otherwise report
+        # the error again when it flushes stdout at exit; point stdout at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return exitcodes.OK
+    except KeyboardInterrupt:
+        print("newscrawl: interrupted", file=sys.stderr)
+        return 130
+    return code
 
 
 if __name__ == "__main__":

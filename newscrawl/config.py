@@ -129,6 +129,11 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSCRAWL_CRAWL_DELAY_MAX", FLOAT, 120.0,
         "robots.txt Crawl-delay honoured up to this long", min=0, max=DAY, unit="seconds",
     ),
+    Setting(
+        "NEWSCRAWL_UNREACHABLE_AFTER", INT, 3,
+        "DNS failures or refused connections on the site's own hosts, with nothing downloaded yet, that end the run "
+        "as site_unreachable (exit 4) instead of retrying each source", min=1, max=1_000_000,
+    ),
     Setting("NEWSCRAWL_RETRY_BACKOFF", FLOAT, 2.0, "first wait before a retry", min=0, max=DAY, unit="seconds"),
     Setting(
         "NEWSCRAWL_RETRY_BACKOFF_MAX", FLOAT, 60.0, "longest wait before a retry", min=0, max=DAY, unit="seconds",
@@ -176,6 +181,16 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSCRAWL_RENDER_RECYCLE_PAGES", INT, 100,
         "pages per browser context before a fresh one replaces it", min=1, max=1_000_000,
     ),
+    # --- the run's log
+    Setting(
+        "NEWSCRAWL_PROGRESS_INTERVAL", FLOAT, 10.0, "seconds between progress lines in the log (0: none)",
+        min=0, max=DAY, unit="seconds",
+    ),
+    Setting(
+        "NEWSCRAWL_QUIET_LOG", BOOL, True,
+        "Scrapy's start-up banner and end-of-run stats dump are logged at DEBUG, not INFO",
+    ),
+    # --- rendering memory
     Setting(
         "NEWSCRAWL_RENDER_RESTART_PAGES", INT, 1000,
         "rendered pages before a fresh Playwright driver and browser replace the old ones (0: never)",

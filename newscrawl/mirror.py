@@ -131,11 +131,32 @@ def make_server(
     return ThreadingHTTPServer((host, port), make_handler(root, log, idle_timeout))
 
 
+def crawl_commands(root: Path, url: str) -> list[str]:
+    """The ``scrapy crawl`` command for each site whose host folder the mirror holds."""
+    from newscrawl.sites import site_for_url
+
+    keys = []
+    for folder in sorted(p.name for p in root.iterdir() if p.is_dir()):
+        site = site_for_url(f"https://{folder}/")
+        if site is not None and site.key not in keys:
+            keys.append(site.key)
+    return [f"scrapy crawl {key} -s NEWSCRAWL_MIRROR={url}" for key in keys]
+
+
 def serve(
     root: Path, port: int, host: str = "127.0.0.1", log: IO[str] | None = None, idle_timeout: float = IDLE_TIMEOUT
 ) -> None:
     server = make_server(root, port, host, log, idle_timeout)
-    print(f"serving {root} on http://{host}:{server.server_address[1]}", file=sys.stderr, flush=True)
+    bound = host if ":" not in host else f"[{host}]"
+    url = f"http://{bound}:{server.server_address[1]}"
+    lines = [f"serving {root} on {url} (Ctrl-C to stop)"]
+    commands = crawl_commands(root, url)
+    if commands:
+        lines.append("crawl it from the project folder (where scrapy.cfg is) with:")
+        lines += [f"  {command}" for command in commands]
+    else:
+        lines.append(f"no site's host folder in {root}; crawl with: scrapy crawl SITE -s NEWSCRAWL_MIRROR={url}")
+    print("\n".join(lines), file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

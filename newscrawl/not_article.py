@@ -17,11 +17,11 @@ from weakref import WeakKeyDictionary
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.utils.asyncio import sleep
 
 from newscrawl import config
 from newscrawl.dates import utc_now
 from newscrawl.extraction import parse_page
+from newscrawl.shutdown import wait
 from newscrawl.sites.base import plainly_article
 
 RETRIES_META = "newscrawl_not_article_retries"
@@ -71,6 +71,7 @@ class RetryNotArticleMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         assert crawler.stats is not None
         self.stats = crawler.stats
+        self.crawler = crawler
         self.retries = config.get_int(crawler.settings, "NEWSCRAWL_NOT_ARTICLE_RETRIES")
         self.backoff = config.get_float(crawler.settings, "NEWSCRAWL_NOT_ARTICLE_BACKOFF")
 
@@ -93,8 +94,8 @@ class RetryNotArticleMiddleware:
             return response  # the validate pipeline drops it with its reason
         delay = self.backoff * 2**tries
         self._count(f"retried/{kind}")
-        if delay > 0:
-            await sleep(delay)
+        if delay > 0 and await wait(self.crawler, delay):
+            return response  # the run is stopping: the validate pipeline drops it with its reason
         retry = request.replace(dont_filter=True)
         retry.meta[RETRIES_META] = tries + 1
         return retry

@@ -10,15 +10,21 @@
   ``NEWSCRAWL_RETRY_BACKOFF_MAX`` with up to +50% jitter.
 - :class:`ContactUserAgent` (add-on): the User-Agent names the project and ``NEWSCRAWL_CONTACT``, also when
   the contact is given with ``-s``; an explicit ``-s USER_AGENT=...`` wins.
+- :class:`LocalMirrorSpeed` (add-on): politeness is for real sites; a crawl whose every request goes to a
+  mirror on this machine (``NEWSCRAWL_MIRROR`` on a loopback address) runs without download delay or
+  AutoThrottle, several requests at a time, unless those settings were given explicitly.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Self
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.core.downloader import Slot
@@ -27,10 +33,10 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings, Settings
-from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
 from newscrawl import __version__, config
+from newscrawl.shutdown import stopping, wait
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,50 @@ class ContactUserAgent:
         if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["project"]:
             return
         settings.set("USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT") or ""), priority="project")
+
+
+# What a crawl of a mirror on this machine runs with (the settings an explicit -s or a spider keeps).
+LOCAL_MIRROR_SETTINGS: Mapping[str, Any] = {
+    "DOWNLOAD_DELAY": 0.0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}
+
+
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL whose host is this machine: localhost, 127.0.0.0/8, ::1."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LocalMirrorSpeed:
+    """Add-on: :data:`LOCAL_MIRROR_SETTINGS` when ``NEWSCRAWL_MIRROR`` is a loopback URL, for each of them
+    still at a project or default priority (an explicit ``-s`` or a spider's own setting wins)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls()
+
+    def update_settings(self, settings: Settings) -> None:
+        mirror = settings.get("NEWSCRAWL_MIRROR") or ""
+        if not mirror or not is_loopback(mirror):
+            return
+        changed = []
+        for name, value in LOCAL_MIRROR_SETTINGS.items():
+            if (settings.getpriority(name) or 0) <= SETTINGS_PRIORITIES["project"]:
+                settings.set(name, value, priority="project")
+                changed.append(f"{name}={value}")
+        if changed:
+            logger.info(
+                "NEWSCRAWL_MIRROR %s is on this machine: live-site politeness off (%s; -s NAME=VALUE overrides)",
+                mirror,
+                ", ".join(changed),
+            )
 
 
 class CrawlDelay:
@@ -170,22 +220,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return response
         if asked is not None:
             self._count("retry/retry_after")
-        await self._wait(asked if asked is not None else self.backoff_delay(retry.meta["retry_times"]))
+        if await self._wait(asked if asked is not None else self.backoff_delay(retry.meta["retry_times"])):
+            return response  # the run is stopping: no retry, the failure stands
         return retry
 
     async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception, spider: Any = None
     ) -> Request | Response | None:
         retry = super().process_exception(request, exception)
-        if isinstance(retry, Request):
-            await self._wait(self.backoff_delay(retry.meta["retry_times"]))
+        if isinstance(retry, Request) and await self._wait(self.backoff_delay(retry.meta["retry_times"])):
+            return None  # the run is stopping: no retry, the exception goes on to the errback
         return retry
 
-    async def _wait(self, seconds: float) -> None:
-        if seconds > 0:
-            self._count("retry/waits")
-            self._count("retry/waited_ms", round(seconds * 1000))
-            await sleep(seconds)
+    async def _wait(self, seconds: float) -> bool:
+        """Wait before a retry; True if the run started stopping meanwhile (``newscrawl.shutdown``)."""
+        if seconds <= 0:
+            return stopping(self.crawler)
+        self._count("retry/waits")
+        self._count("retry/waited_ms", round(seconds * 1000))
+        return await wait(self.crawler, seconds)
 
     def _count(self, name: str, value: int = 1) -> None:
         if self.crawler.stats is not None:

@@ -26,6 +26,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
+    # above Retry (550): a DNS failure or refused connection on the site's host is not retried; a few of them
+    # with nothing downloaded end the run as site_unreachable (exit 4)
+    "newscrawl.failures.UnreachableSiteMiddleware": 555,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
     "newscrawl.render.middleware.RenderMiddleware": 540,
     # Scrapy's lets through the requests that waited for robots.txt after the first (newscrawl.robots)
@@ -86,12 +89,16 @@ EXTENSIONS = {
     "newscrawl.failures.CountLostRequests": 300,
     "newscrawl.lost.CountLostArticles": 310,  # a pipeline's exception: the article counted lost, the run failed
     "newscrawl.memory.StackMemoryGuard": 400,  # crawl + driver + browser under NEWSCRAWL_MEMORY_LIMIT_MB
+    "newscrawl.shutdown.FastStop": 310,  # Ctrl-C: a message on stderr, and no politeness wait on the way out
+    "newscrawl.progress.Progress": 320,  # a progress line every NEWSCRAWL_PROGRESS_INTERVAL s, a bar on a terminal
     "newscrawl.archive.report.RunReport": 900,  # reports at engine_stopped, after everything
 }
 
 # Distributed mode (newscrawl.distributed): the add-on does nothing unless NEWSCRAWL_REDIS_URL is set.
 ADDONS = {
     "newscrawl.politeness.ContactUserAgent": 0,
+    # a mirror on 127.0.0.1 is crawled without live-site politeness (explicit -s settings win)
+    "newscrawl.politeness.LocalMirrorSpeed": 0,
     "newscrawl.distributed.DistributedAddon": 0,
 }
 

@@ -1,7 +1,7 @@
 """A small eurointegration mirror for the archive tests: N current-platform news pages and an RSS feed.
 
 Each page can be rewritten between runs (``write_article``) to make a revision. The shared mirror
-builder (``tests/mirror_eurointegration.py``) covers the site's layouts; this one only needs pages whose
+builder (``newscrawl/samples/eurointegration.py``) covers the site's layouts; this one only needs pages whose
 text the tests control exactly.
 """
 

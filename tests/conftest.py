@@ -76,7 +76,9 @@ def run_crawl(
     for arg in args:
         cmd += ["-a", arg]
     all_settings = {"NEWSCRAWL_OUTPUT": str(output), "LOG_LEVEL": "INFO", "AUTOTHROTTLE_ENABLED": "0",
-                    "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8", **(settings or {})}
+                    "DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+                    "NEWSCRAWL_QUIET_LOG": "0",  # tests read Scrapy's stats dump from the log
+                    **(settings or {})}
     if mirror:
         all_settings["NEWSCRAWL_MIRROR"] = mirror
     for key, value in all_settings.items():

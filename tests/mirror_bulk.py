@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests import eurointegration_pages as pages
-from tests import mirror_eurointegration as site
+from newscrawl.samples import eurointegration as site
+from newscrawl.samples import eurointegration_pages as pages
 
 PER_PAGE = 50
 FIRST_ID = 7170000

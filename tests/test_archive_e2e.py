@@ -25,9 +25,9 @@ import pytest
 
 from newscrawl import exitcodes
 from newscrawl.mirror import make_handler
+from newscrawl.samples.eurointegration import build_mirror
 from tests import archive_mirror
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl
-from tests.mirror_eurointegration import build_mirror
 
 pytestmark = pytest.mark.e2e
 
@@ -193,7 +193,7 @@ def test_second_run_refuses_while_first_runs(tmp_path: Path, mirror_server: Call
         assert second.returncode == exitcodes.LOCKED
         assert second.stderr.splitlines() == [
             f"newscrawl: error: eurointegration: another crawl holds {out}/.newscrawl/eurointegration.lock; "
-            "not starting"
+            "not starting (exit 3)"
         ]
         # The refused run touched nothing: same files, same bytes (the first crawl is parked at the gate).
         assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

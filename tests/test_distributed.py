@@ -246,7 +246,7 @@ def test_unreachable_redis_is_a_one_line_error(
     assert bad.returncode == exitcodes.USAGE
     assert [line for line in bad.stderr.splitlines() if line.startswith("newscrawl: error:")] == [
         "newscrawl: error: NEWSCRAWL_REDIS_URL must be a redis://, rediss:// or unix:// URL such as redis://127.0.0.1:6379/0, "
-        "or empty, not 'http://x'"
+        "or empty, not 'http://x' (exit 2)"
     ]
 
 

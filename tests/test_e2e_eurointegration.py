@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from newscrawl import exitcodes
+from newscrawl.samples.eurointegration import build_mirror
 from tests.conftest import Mirror, read_archive, run_crawl
-from tests.mirror_eurointegration import build_mirror
 
 HOSTS = ("/www.eurointegration.com.ua/", "/eurointegration.com.ua/")
 

@@ -1,4 +1,4 @@
-"""Invariants of the HAND-WRITTEN eurointegration site mirror (tests/mirror_eurointegration.py).
+"""Invariants of the HAND-WRITTEN eurointegration site mirror (newscrawl/samples/eurointegration.py).
 
 These check the test data itself, not newscrawl: every expected article exists on disk
 with its canonical link and charset, every one is reachable from a discovery source, no
@@ -16,8 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from tests import eurointegration_pages as pages
-from tests.mirror_eurointegration import HOST, build_mirror, file_for
+from newscrawl.samples import eurointegration_pages as pages
+from newscrawl.samples.eurointegration import HOST, build_mirror, file_for
 
 ARTICLE_PATH = re.compile(r"^/(?:(?:rus|eng)/)?(?:news|articles|experts|interview|columns)/\d{4}/\d{1,2}/\d{1,2}/\d+/$")
 LINK = re.compile(r"""(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))|<(?:loc|link)>([^<]+)</(?:loc|link)>""")

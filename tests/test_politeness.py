@@ -159,10 +159,11 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The seconds the retry middleware asks to sleep, recorded instead of slept."""
     asked: list[float] = []
 
-    async def fake_sleep(seconds: float) -> None:
+    async def fake_wait(crawler: Any, seconds: float) -> bool:
         asked.append(seconds)
+        return False  # not stopping
 
-    monkeypatch.setattr(politeness, "sleep", fake_sleep)
+    monkeypatch.setattr(politeness, "wait", fake_wait)
     return asked
 
 

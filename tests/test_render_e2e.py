@@ -18,9 +18,9 @@ import psutil
 import pytest
 
 from newscrawl.render.browser import system_chromium
+from newscrawl.samples.eurointegration import build_mirror
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from tests.mirror_eurointegration import build_mirror
 from tests.render_mirror import HOST, RENDER_SCRIPT, Article, TrickServer, article_html, write_site
 
 CHROMIUM = system_chromium()
@@ -269,7 +269,7 @@ def test_unknown_render_value_is_a_usage_error(tmp_path: Path) -> None:
     result = run_crawl("eurointegration", "render=yes", output=tmp_path / "out", timeout=60)
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: argument render: 'yes' is not js or off"
+    assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: argument render: 'yes' is not js or off (exit 2)"
 
 
 def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "newscrawl: error: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file"
+        "newscrawl: error: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file (exit 2)"
     )
     assert not (tmp_path / "out").exists()
 

@@ -15,6 +15,7 @@ from scrapy.exceptions import NotConfigured
 from newscrawl import config
 from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
+from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import articles_missed
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ class ArchiveExtension:
             if archive is not None:
                 assert self.crawler.stats is not None
                 missed = articles_missed(self.crawler.stats.get_stats())
-                archive.close(complete=reason == "finished" and not missed)
+                # A run that reached nothing changed nothing: the previous run's completeness stands.
+                unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
+                archive.close(complete=(reason == "finished" and not missed) or unreached)
                 self.crawler.stats.set_value(
                     "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
                 )

@@ -1,8 +1,8 @@
 """The run report: a JSON manifest per run, a short summary table in the log, and the exit code for cron.
 
 The manifest goes to ``<output>/.newscrawl/runs/<site>-<YYYYMMDDTHHMMSSZ>-<pid>.json`` (written whole
-through a temporary file). It holds the start and end, the finish reason, counts of new / updated /
-unchanged articles, articles skipped as archived, drops by reason, failed requests by source, and the
+through a temporary file). It holds the newscrawl version, the start and end, the finish reason, counts of
+new / updated / unchanged articles, articles skipped as archived, drops by reason, failed requests by source, and the
 files written with their sha256. The exit code (``newscrawl.exitcodes``) is put in the stats as
 ``newscrawl/exit_code`` for the ``crawl`` command to return.
 """
@@ -19,10 +19,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newscrawl import exitcodes
+from newscrawl import __version__, exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
+from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import lost_by_reason
 
 logger = logging.getLogger(__name__)
@@ -77,11 +78,14 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
-    """FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit) without losing an article
-    (``newscrawl.lost``); NO_ARTICLES when nothing the sources gave was an article, archived or archivable
-    (site down, changed, or blocking us; articles and sitemaps skipped as seen by an earlier run count as
-    found), unless another part of the crawl set the code of a finished run (``preset``: DRIFT from the
-    quality guard, OK from a worker that joined a distributed run whose work was done); else OK."""
+    """NO_ARTICLES when the site could not be reached at all (``site_unreachable``); FAILED unless the run
+    finished (or stopped at a CLOSESPIDER_* limit) without losing an article (``newscrawl.lost``);
+    NO_ARTICLES when nothing the sources gave was an article, archived or archivable (site down, changed, or
+    blocking us; articles and sitemaps skipped as seen by an earlier run count as found), unless another
+    part of the crawl set the code of a finished run (``preset``: DRIFT from the quality guard, OK from a
+    worker that joined a distributed run whose work was done); else OK."""
+    if reason == SITE_UNREACHABLE:
+        return exitcodes.NO_ARTICLES  # the site (or the mirror) did not answer at all
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
     if run.get("lost"):
@@ -146,6 +150,7 @@ class RunReport:
         spider = self.crawler.spider
         return {
             "site": site_key(self.crawler),
+            "newscrawl_version": __version__,
             "pid": os.getpid(),
             "started_at": self.started.isoformat(timespec="seconds"),
             "finished_at": finished.isoformat(timespec="seconds"),

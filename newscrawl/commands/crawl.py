@@ -23,6 +23,7 @@ from newscrawl.archive.store import ArchiveLocked, SiteLock
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.quality import parse_overrides
+from newscrawl.quietlog import install as quiet_scrapy_banner
 from newscrawl.render.browser import check_chromium_setting
 
 
@@ -81,11 +82,16 @@ def refusal(settings: Any, name: str, spargs: dict[str, Any]) -> str | None:
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # applies -s and parses -a
+        assert self.settings is not None
         # Checked before scrapy.cmdline builds the crawler process, which starts logging: a refusal is then
         # the only line on stderr, and nothing was requested or opened.
         if len(args) == 1 and (problem := refusal(self.settings, args[0], opts.spargs)) is not None:
             self._fail(exitcodes.USAGE, problem)
             sys.exit(self.exitcode)
+        # Settings are final here and Scrapy has not logged its banner yet (scrapy.cmdline creates the
+        # CrawlerProcess after process_options).
+        if config.get_bool(self.settings, "NEWSCRAWL_QUIET_LOG"):
+            quiet_scrapy_banner()
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -122,7 +128,13 @@ class Command(ScrapyCrawl):
             if lock is not None:
                 lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
+        if self.exitcode != exitcodes.OK:
+            from newscrawl.outcome import exit_line
+
+            stats = crawler.stats.get_stats() if crawler.stats else {}
+            print(exit_line(site_key, self.exitcode, stats, log_file=self.settings.get("LOG_FILE")), file=sys.stderr)
 
     def _fail(self, code: int, message: str) -> None:
-        print(f"newscrawl: error: {message}", file=sys.stderr)
+        # The same shape as the line of a run that ended non-zero (newscrawl.outcome): cron mails it.
+        print(f"newscrawl: error: {message} (exit {code})", file=sys.stderr)
         self.exitcode = code

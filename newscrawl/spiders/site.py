@@ -8,6 +8,7 @@ whatever URL variant linked to it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar, NamedTuple, Self
@@ -24,7 +25,7 @@ from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
 from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
 from newscrawl.errors import UsageError
-from newscrawl.failures import failure_reason
+from newscrawl.failures import failure_message, failure_reason
 from newscrawl.not_article import take_parsed
 from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import Scope, Watermarks
@@ -196,14 +197,18 @@ class SiteSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("source", "unknown")
         self.count(f"discovery/failed/{source}")
-        self.count(f"failed/{failure_reason(failure)}")
-        self.logger.warning("discovery source %s failed: %s (%s)", source, request.url, failure.getErrorMessage())
+        reason = failure_reason(failure)
+        self.count(f"failed/{reason}")
+        level = logging.DEBUG if reason == "cancelled" else logging.WARNING  # the run is stopping: counted only
+        self.logger.log(level, "discovery source %s failed: %s (%s)", source, request.url, failure_message(failure))
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.count("articles/failed")
-        self.count(f"failed/{failure_reason(failure)}")
-        self.logger.warning("article failed: %s (%s)", request.url, failure.getErrorMessage())
+        reason = failure_reason(failure)
+        self.count(f"failed/{reason}")
+        level = logging.DEBUG if reason == "cancelled" else logging.WARNING
+        self.logger.log(level, "article failed: %s (%s)", request.url, failure_message(failure))
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from tests import eurointegration_pages as pages
+from newscrawl.samples import eurointegration_pages as pages
 
 COOKIE_SCRIPT = """<script type="text/javascript">
 (function () {

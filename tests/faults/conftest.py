@@ -10,7 +10,7 @@ import pytest
 
 from newscrawl import exitcodes
 from tests.conftest import read_archive, run_crawl
-from tests.mirror_eurointegration import build_mirror
+from newscrawl.samples.eurointegration import build_mirror
 
 SITE = "eurointegration"
 WINDOW = ("since=2016-12-01", "until=2025-12-31")  # reaches all 35 articles of the hand-written site

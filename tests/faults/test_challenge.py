@@ -28,7 +28,7 @@ from newscrawl.render.middleware import EscalateChallengeMiddleware
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from tests.conftest import Mirror, read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from tests.eurointegration_pages import HOST
+from newscrawl.samples.eurointegration_pages import HOST
 from tests.faults.challenge_pages import (
     CHALLENGE_URLS,
     GENERIC_ARTICLES,

@@ -21,7 +21,7 @@ import gzip
 from datetime import datetime
 from pathlib import Path
 
-from tests import eurointegration_pages as pages
+from newscrawl.samples import eurointegration_pages as pages
 
 Article = pages.Article
 HOST = pages.HOST

@@ -3,8 +3,8 @@
 No real eurointegration article page exists anywhere we could look, so these templates
 imitate the three page generations SITES.md describes (old windows-1251 ``div.rpad``,
 UTF-8 ``post__`` and the current ``post_news``/``post_article`` platform, modelled on the
-saved epravda/pravda pages). The golden fixtures (``fixtures/sites/eurointegration/
-make_handwritten.py``) and the end-to-end site mirror (``mirror_eurointegration.py``) are
+saved epravda/pravda pages). The golden fixtures (``tests/fixtures/sites/eurointegration/
+make_handwritten.py``) and the site mirror (``eurointegration.py`` beside this module) are
 both rendered from :data:`ARTICLES` by :func:`render_article`, so there is one code path.
 
 Expected body text, as the archive must hold it: paragraphs, ``<h2>`` sub-headings,
