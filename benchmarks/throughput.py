@@ -1,7 +1,7 @@
 """Crawl throughput against bare trafilatura: pages/s, CPU ms per page, peak memory.
 
 Builds a mirror of N eurointegration article pages (default 2,000) from the hand-written page templates
-(tests/eurointegration_pages.py: the three page generations, uk/ru/en, windows-1251 and UTF-8), linked
+(newscrawl/samples/eurointegration_pages.py: the three page generations, uk/ru/en, windows-1251 and UTF-8), linked
 from one news sitemap; crawls it with ``scrapy crawl eurointegration`` in a subprocess with politeness
 off (no robots.txt, no delay, no AutoThrottle, 32 requests at a time) from a mirror server in this
 process; and, in the same run, times bare ``trafilatura.extract`` and ``newscrawl.extract`` on the same
@@ -34,9 +34,9 @@ import trafilatura  # noqa: E402
 
 from newscrawl import extract  # noqa: E402
 from newscrawl.mirror import make_server  # noqa: E402
-from tests import eurointegration_pages as pages  # noqa: E402
+from newscrawl.samples import eurointegration_pages as pages  # noqa: E402
+from newscrawl.samples.eurointegration import file_for, news_sitemap  # noqa: E402
 from tests.conftest import run_crawl_measured  # noqa: E402
-from tests.mirror_eurointegration import file_for, news_sitemap  # noqa: E402
 
 POLITENESS_OFF = {
     "ROBOTSTXT_OBEY": "0",

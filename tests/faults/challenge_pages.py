@@ -8,7 +8,7 @@ challenges and nothing else: Cloudflare's "Just a moment...", a cookie-setting p
 and DDoS-Guard's interstitial. Their markup follows what those services serve; hosts and tokens are made up.
 
 ``site_mirror`` and ``generic_mirror`` write them into static mirror folders (``newscrawl.mirror``): short
-eurointegration articles of every page generation (``tests/eurointegration_pages``) carrying each script,
+eurointegration articles of every page generation (``newscrawl/samples/eurointegration_pages``) carrying each script,
 and a short article of an unknown news site carrying each.
 """
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl import exitcodes
-from tests.conftest import read_archive, run_crawl
 from newscrawl.samples.eurointegration import build_mirror
+from tests.conftest import read_archive, run_crawl
 
 SITE = "eurointegration"
 WINDOW = ("since=2016-12-01", "until=2025-12-31")  # reaches all 35 articles of the hand-written site

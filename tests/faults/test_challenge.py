@@ -25,10 +25,10 @@ from newscrawl.drops import ChallengePage
 from newscrawl.not_article import RetryNotArticleMiddleware
 from newscrawl.render.browser import system_chromium
 from newscrawl.render.middleware import EscalateChallengeMiddleware
+from newscrawl.samples.eurointegration_pages import HOST
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from tests.conftest import Mirror, read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from newscrawl.samples.eurointegration_pages import HOST
 from tests.faults.challenge_pages import (
     CHALLENGE_URLS,
     GENERIC_ARTICLES,
