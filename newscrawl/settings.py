@@ -23,7 +23,7 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)
     "newscrawl.not_article.RetryNotArticleMiddleware": 560,
-    # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
+    # Scrapy's retries with a wait before each (Retry-After, else backoff): docs/politeness.md
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
     # marks pages to render; below Retry (550), it sees a rendering failure once the retries are spent
@@ -36,7 +36,7 @@ DOWNLOADER_MIDDLEWARES = {
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
 # ContactUserAgent add-on (so -s NEWSCRAWL_CONTACT=... works too); -s USER_AGENT=... overrides it.
 
-# Politeness for news sites (README "Politeness and a hostile web"): robots.txt obeyed and its
+# Politeness for news sites (docs/politeness.md): robots.txt obeyed and its
 # Crawl-delay enforced (newscrawl.politeness.CrawlDelay), two requests at a time per host at least a second
 # apart (+-50% jitter), AutoThrottle aiming at one request in flight and backing off to 30 s.
 ROBOTSTXT_OBEY = True
