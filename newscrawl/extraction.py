@@ -25,7 +25,7 @@ from newscrawl.urls import host_of, normalize_url
 
 
 def decode(body: bytes | str, content_type: str | None = None, fallback: str | None = None) -> str:
-    """Decode page bytes; a wrong HTTP charset is overruled when the bytes say otherwise (README, "Charsets").
+    """Decode page bytes; a wrong HTTP charset is overruled when the bytes say otherwise (docs/politeness.md#charsets).
 
     A byte-order mark wins. Otherwise the declared charsets (HTTP ``Content-Type``, then ``<meta>``) are
     tried in that order and the first that decodes the bytes without error is used, except that bytes

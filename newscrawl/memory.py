@@ -5,7 +5,7 @@ Playwright's Node.js driver and a dozen Chromium processes. Every ``MEMUSAGE_CHE
 extension sums the proportional set size (PSS: pages shared between Chromium's processes counted once, in
 shares; RSS where the system gives no PSS) of the crawl and all its descendants, and past
 ``NEWSCRAWL_MEMORY_LIMIT_MB`` closes the spider with the finish reason ``stack_memory_exceeded``: the pages
-in flight finish, what was archived stays committed, and the run exits 1 (README "Exit codes").
+in flight finish, what was archived stays committed, and the run exits 1 (docs/cron.md#exit-codes-and-what-to-do).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)
     "newscrawl.not_article.RetryNotArticleMiddleware": 560,
-    # Scrapy's retries with a wait before each (Retry-After, else backoff): README "Politeness"
+    # Scrapy's retries with a wait before each (Retry-After, else backoff): docs/politeness.md
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.politeness.BackoffRetryMiddleware": 550,
     # above Retry (550): a DNS failure or refused connection on the site's host is not retried; a few of them
@@ -39,7 +39,7 @@ DOWNLOADER_MIDDLEWARES = {
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
 # ContactUserAgent add-on (so -s NEWSCRAWL_CONTACT=... works too); -s USER_AGENT=... overrides it.
 
-# Politeness for news sites (README "Politeness and a hostile web"): robots.txt obeyed and its
+# Politeness for news sites (docs/politeness.md): robots.txt obeyed and its
 # Crawl-delay enforced (newscrawl.politeness.CrawlDelay), two requests at a time per host at least a second
 # apart (+-50% jitter), AutoThrottle aiming at one request in flight and backing off to 30 s.
 ROBOTSTXT_OBEY = True
