@@ -67,6 +67,8 @@ class DistributedAddon:
         settings.set("REDIS_PARAMS", redis_params(settings), "addon")
         settings.set("SCHEDULER", "newscrawl.distributed.scheduler.LeasingScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
+        # scrapy-redis pickles requests by default; unpickling runs code from whoever can write to Redis.
+        settings.set("SCHEDULER_SERIALIZER", "newscrawl.distributed.serializer", "addon")
         # A worker that closes must not clear the queue the others still work on.
         settings.set("SCHEDULER_PERSIST", True, "addon")
         settings.set("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests", "addon")
