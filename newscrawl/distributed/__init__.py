@@ -8,7 +8,8 @@ listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filte
 
 Settings (``-s NAME=VALUE`` or environment variables of the same name):
 
-- ``NEWSCRAWL_REDIS_URL``: ``redis://host:port/db``; empty (default) is the embedded single-process mode;
+- ``NEWSCRAWL_REDIS_URL``: ``redis://user:password@host:port/db`` (``rediss://`` for TLS); empty (default) is
+  the embedded single-process mode; the password is never shown (``***``);
 - ``NEWSCRAWL_REDIS_IDLE_CLOSE``: seconds a worker waits with no work left anywhere before it closes;
 - ``NEWSCRAWL_REDIS_LEASE``: seconds a popped request stays leased to a worker that stopped renewing it
   (killed) before another worker takes it back; claims of articles expire after half of it;
@@ -27,6 +28,17 @@ from newscrawl.archive.store import ArchiveLocked, SiteLock, try_flock
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 PREFIX = "newscrawl"
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be shown (stderr, logs): its password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return parts._replace(netloc=f"{user}:***@{host}{port}").geturl()
 
 
 def enabled(settings: Any) -> bool:
@@ -103,10 +115,14 @@ def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
     Returns (exit code, one-line message) for a problem, None if the worker may start.
     """
     url = str(settings.get("NEWSCRAWL_REDIS_URL"))
+    try:
+        shown = redacted(url)
+    except ValueError:  # a port that is not a number
+        shown = "a malformed URL"
     if urlsplit(url).scheme not in REDIS_SCHEMES:
         return (
             exitcodes.USAGE,
-            f"NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {url!r}",
+            f"NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {shown!r}",
         )
     from redis import Redis
     from redis.backoff import NoBackoff
@@ -118,9 +134,9 @@ def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
         server.ping()
         server.close()
     except ValueError as exc:
-        return exitcodes.USAGE, f"NEWSCRAWL_REDIS_URL {url!r}: {exc}"
+        return exitcodes.USAGE, f"NEWSCRAWL_REDIS_URL {shown!r}: {str(exc).replace(url, shown)}"
     except RedisError as exc:
-        return exitcodes.FAILED, f"cannot reach Redis at {url}: {exc}"
+        return exitcodes.FAILED, f"cannot reach Redis at {shown}: {exc}"
     lock = SharedSiteLock(Path(settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
     if lock.path.parent.exists():
         try:

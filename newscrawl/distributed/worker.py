@@ -146,7 +146,7 @@ class DistributedWorker:
 
     def spider_idle(self, spider: Spider) -> None:
         if self.stopping is not None:
-            raise DontCloseSpider  # closing already, for its own reason
+            raise CloseSpider(self.stopping)  # joins a close already under way, or starts it
         try:
             archive = self.redis_archive()
             if archive is not None and archive.index_lost():

@@ -180,6 +180,56 @@ def test_pickle_in_the_queue_is_rejected_not_executed(
     assert server.zcard(QUEUE) == 0  # rejected entries are gone, not left for the next worker
 
 
+ACL = ("--user", "default", "off", "--user", "newscrawl", "on", ">s3cret-pw", "~newscrawl:*", "+@all", "-@dangerous")
+
+
+def test_workers_run_as_an_acl_user_and_never_show_its_password(
+    small: tuple[Path, list[dict[str, Any]]], tmp_path: Path, serve_mirror: Callable[[Path], Mirror]
+) -> None:
+    """A Redis that asks for a password (an ACL user limited to ``newscrawl:*`` keys and no dangerous
+    commands) serves a whole crawl; a wrong or missing password is one line on stderr, exit 1, no password."""
+    root, expected = small
+    mirror = serve_mirror(root)
+    out = tmp_path / "output"
+    with redis_server(tmp_path / "redis", args=ACL) as server:
+        url = f"redis://newscrawl:s3cret-pw@127.0.0.1:{server.port}/0"
+        procs = start_workers(1, mirror, out, url, tmp_path / "logs")
+        assert wait_all(procs, timeout=FAILSAFE) == [exitcodes.OK], [p.stderr.read() for p in procs if p.stderr]
+        assert records_per_url(out) == once_each(expected)
+        assert "s3cret-pw" not in (tmp_path / "logs" / "worker0.log").read_text("utf-8")
+
+        for given, shown, error in [
+            ("newscrawl:wrong-pw@", "newscrawl:***@", "invalid username-password pair or user is disabled."),
+            (
+                "",
+                "",
+                "HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> "
+                "<pass> option can be used to authenticate the client and select the RESP protocol version at "
+                "the same time",
+            ),
+        ]:
+            bad = start_workers(1, mirror, out, f"redis://{given}127.0.0.1:{server.port}/0", tmp_path / "logs-bad")
+            assert wait_all(bad, timeout=FAILSAFE) == [exitcodes.FAILED]
+            assert bad[0].stderr is not None
+            errors = [line for line in bad[0].stderr.read().splitlines() if line.startswith("newscrawl: error:")]
+            assert errors == [f"newscrawl: error: cannot reach Redis at redis://{shown}127.0.0.1:{server.port}/0: {error}"]
+
+
+def test_workers_speak_tls_with_rediss(
+    small: tuple[Path, list[dict[str, Any]]], tmp_path: Path, serve_mirror: Callable[[Path], Mirror]
+) -> None:
+    """``rediss://`` (TLS, the server's certificate checked against ``ssl_ca_certs``) with an ACL user
+    serves a whole crawl on a Redis that has no plain-text port at all."""
+    root, expected = small
+    mirror = serve_mirror(root)
+    out = tmp_path / "output"
+    with redis_server(tmp_path / "redis", args=ACL, tls=True) as server:
+        url = f"rediss://newscrawl:s3cret-pw@127.0.0.1:{server.port}/0?ssl_ca_certs={server.cert}"
+        procs = start_workers(1, mirror, out, url, tmp_path / "logs")
+        assert wait_all(procs, timeout=FAILSAFE) == [exitcodes.OK], [p.stderr.read() for p in procs if p.stderr]
+        assert records_per_url(out) == once_each(expected)
+
+
 # --- 6c: a dead worker's .part with a garbage line -------------------------------------------------
 
 
@@ -224,6 +274,39 @@ def test_garbage_line_in_dead_workers_file_is_reported_once_and_good_records_kep
     caplog.clear()
     later = RedisArchive(tmp_path, "eurointegration", index, worker="w3", claim_ttl=5)
     assert later.reconcile() == 0 and caplog.records == []
+
+
+def test_garbage_in_dead_workers_file_does_not_stop_later_workers(
+    small: tuple[Path, list[dict[str, Any]]], tmp_path: Path, serve_mirror: Callable[[Path], Mirror], redis: RedisServer
+) -> None:
+    """Workers started after one died leaving a garbage line in its .part crawl normally: the first reports
+    the line once and publishes the dead worker's committed records, the next finds nothing to report."""
+    root, expected = small
+    mirror = serve_mirror(root)
+    out = tmp_path / "output"
+    dead = RedisArchive(out, "eurointegration", RedisIndex(Redis.from_url(redis.url)), worker="dead", claim_ttl=5)
+    dead.write(record(1))
+    assert dead.fd is not None and dead.path is not None
+    os.write(dead.fd, b"\x00garbage\n")
+    dead.write(record(2))
+    os.close(dead.fd)
+    published = dead.path.with_name(dead.path.name.removesuffix(".part"))
+
+    first = start_workers(1, mirror, out, redis.url, tmp_path / "logs1")
+    assert wait_all(first, timeout=FAILSAFE) == [exitcodes.OK]
+    text = (tmp_path / "logs1" / "worker0.log").read_text("utf-8")
+    assert text.count("unreadable line") == 1
+    assert f"{published.relative_to(out)}.part: dropped 1 unreadable line (first at line 2: b'\\x00garbage')" in text
+    assert [json.loads(line)["key"] for line in published.read_text().splitlines()] == [
+        "eurointegration:uk:1",
+        "eurointegration:uk:2",
+    ]
+    crawled = [p for p in out.rglob("*.jsonl") if p != published]
+    assert Counter(json.loads(line)["url"] for p in crawled for line in p.read_text().splitlines()) == once_each(expected)
+
+    second = start_workers(1, mirror, out, redis.url, tmp_path / "logs2")
+    assert wait_all(second, timeout=FAILSAFE) == [exitcodes.OK]
+    assert "unreadable" not in (tmp_path / "logs2" / "worker0.log").read_text("utf-8")
 
 
 # --- 6b: Redis away past NEWSCRAWL_REDIS_RETRY ----------------------------------------------------
