@@ -12,8 +12,9 @@ objects with one key:
 
 Anything else in a request (another object in ``meta``) cannot be queued: :func:`dumps` raises
 ``TypeError``. Decoding is strict: an entry that is not UTF-8 JSON of that shape, carries an unknown
-tag, names a request class other than Scrapy's own, or a callback that is not a public method of the
-spider raises :class:`RejectedEntry`; nothing in an entry is ever imported or called.
+tag, names a request class other than Scrapy's own, a callback that is not a public method of the
+spider, or a URL that is not http(s) raises :class:`RejectedEntry`; nothing in an entry is ever
+imported or called.
 
 This module is also a scrapy-redis serializer (``loads``/``dumps``), set as ``SCHEDULER_SERIALIZER``.
 """
@@ -27,6 +28,7 @@ import inspect
 import json
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import FormRequest, JsonRequest
@@ -130,6 +132,9 @@ def request_from_entry(data: bytes | str, spider: Any) -> Request:
     :data:`REQUEST_CLASSES` are accepted, and callbacks must be public methods of the spider.
     """
     d = loads(data)
+    if urlsplit(d["url"]).scheme not in ("http", "https"):
+        # file://, data:, s3:// ... would make a worker read what is not the web into the archive.
+        raise RejectedEntry(f"URL scheme of {d['url'][:40]!r} is not http or https")
     class_name = d.get("_class")
     if class_name is None:
         cls: type[Request] = Request

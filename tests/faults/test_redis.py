@@ -134,6 +134,7 @@ def test_json_requests_round_trip_with_callbacks_by_name() -> None:
         (b'{"url": "https://x/", "meta": {"$pickle": "gASV"}}', "unknown tagged value"),
         (b'{"url": "https://x/", "body": {"$b": "!!"}}', "bad $b value"),
         (b'["https://x/"]', "not a JSON request (no url)"),
+        (b'{"url": "file:///etc/passwd", "callback": "parse_article"}', "URL scheme of 'file:///etc/passwd' is not"),
     ],
 )
 def test_foreign_queue_entries_are_rejected(entry: bytes, reason: str) -> None:
