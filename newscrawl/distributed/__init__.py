@@ -2,7 +2,8 @@
 
 ``NEWSCRAWL_REDIS_URL`` switches a crawl to distributed mode. The :class:`DistributedAddon` (always
 listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filter with a leasing queue
-(:mod:`newscrawl.distributed.scheduler`), the worker extension and spider middleware
+(:mod:`newscrawl.distributed.scheduler`) of JSON requests (:mod:`newscrawl.distributed.serializer`, never
+pickle), the worker extension and spider middleware
 (:mod:`newscrawl.distributed.worker`), and the archive writes through the Redis seen-index
 (:mod:`newscrawl.archive.redis_index`). Without the setting this module imports nothing from Redis.
 

@@ -120,6 +120,9 @@ class DistributedWorker:
             logger.warning("could not renew leases: %s", exc)
             self.stop("redis_unavailable")
             return
+        except Exception as exc:  # a heartbeat that raises would stop beating: keep it going
+            logger.warning("could not renew leases: %s", exc)
+            return
         if requeued:
             logger.info("took back %d requests of a worker that stopped", requeued)
             self.count("requeued", requeued)
