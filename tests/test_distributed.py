@@ -58,11 +58,11 @@ def worker_settings(redis_url: str, log: Path, **extra: str) -> dict[str, str]:
 
 
 def start_workers(
-    n: int, mirror: Mirror, out: Path, redis_url: str, logs: Path, **extra: str
+    n: int, mirror: Mirror, out: Path, redis_url: str, logs: Path, first: int = 0, **extra: str
 ) -> list[subprocess.Popen[str]]:
     logs.mkdir(exist_ok=True)
     procs = []
-    for i in range(n):
+    for i in range(first, first + n):
         proc = run_crawl(
             "eurointegration",
             "lang=uk",
@@ -92,13 +92,19 @@ def wait_for(what: str, condition: Callable[[], bool], timeout: float = FAILSAFE
 def start_together(
     n: int, mirror: Mirror, out: Path, redis_url: str, logs: Path, **extra: str
 ) -> list[subprocess.Popen[str]]:
-    """``start_workers``, holding every worker at its first Redis write until all ``n`` have got there, so
-    a worker that starts slowly on a busy machine does not find the others' work already done."""
+    """``start_workers``, so that on a busy machine no worker finds the work done before it has started.
+
+    The first worker seeds the run; as soon as it has queued a request, Redis stops taking writes
+    (``CLIENT PAUSE WRITE``) until the others have started and sit blocked at their first write; then
+    they all go on from there together.
+    """
     server = Redis.from_url(redis_url)
+    procs = start_workers(1, mirror, out, redis_url, logs, **extra)
+    wait_for("the seeder to queue its first request", lambda: server.zcard("newscrawl:eurointegration:requests") > 0)
     server.execute_command("CLIENT", "PAUSE", 600_000, "WRITE")
     try:
-        procs = start_workers(n, mirror, out, redis_url, logs, **extra)
-        wait_for(f"{n} workers at their first write", lambda: int(server.info("clients")["blocked_clients"]) >= n)
+        procs += start_workers(n - 1, mirror, out, redis_url, logs, first=1, **extra)
+        wait_for(f"{n - 1} workers at their first write", lambda: int(server.info("clients")["blocked_clients"]) >= n - 1)
     finally:
         server.execute_command("CLIENT", "UNPAUSE")
     return procs
@@ -161,7 +167,8 @@ def test_three_workers_archive_each_article_once(
     out = tmp_path / "output"
     logs = tmp_path / "logs"
 
-    procs = start_together(3, mirror, out, redis.url, logs)
+    # leases far longer than any stall of a busy machine: no request is taken back from a live worker
+    procs = start_together(3, mirror, out, redis.url, logs, NEWSCRAWL_REDIS_LEASE="60")
     assert wait_all(procs) == [exitcodes.OK] * 3, [p.stderr.read() for p in procs if p.stderr]
 
     assert len(assert_archived_once(out, expected)) == 300
