@@ -353,7 +353,7 @@ def test_redis_away_past_retry_stops_the_worker_and_loses_nothing(
         assert "Closing spider (redis_unavailable)" in text
         index_consistent_with_files(server.url, out)
         lost = stat(log, "newscrawl/distributed/lost_items")
-        assert lost == text.count("could not record") and lost <= 2  # one per item in the pipeline
+        assert lost == text.count("could not record")  # each one named in the log
 
         again = start_workers(1, mirror, out, server.url, tmp_path / "logs2")
         assert wait_all(again, timeout=FAILSAFE) == [exitcodes.OK]
