@@ -43,7 +43,7 @@ def archive_for(crawler: Crawler) -> Archive | RedisArchive:
         from newscrawl.archive.redis_index import RedisArchive
 
         archive = RedisArchive.from_crawler(crawler, output_dir(crawler), site_key(crawler))
-        archive.reconcile()
+        archive.start()
         _ARCHIVES[crawler] = archive
     if archive is None:
         archive = Archive(
@@ -77,14 +77,16 @@ def previous_run_complete(crawler: Crawler) -> bool:
 
 
 def write_record(crawler: Crawler, record: dict[str, object]) -> None:
-    """Append a record; a write that fails (a full disk) stops the crawl with reason ``archive_error``."""
+    """Append a record; a write that fails (a full disk) stops the crawl with reason ``archive_error``
+    (or the error's own ``reason``: ``redis_unavailable`` in distributed mode)."""
     try:
         archive_for(crawler).write(record)
-    except ArchiveError:
+    except ArchiveError as exc:
         if crawler.engine is not None and crawler.engine.spider is not None:
             from scrapy.utils.defer import deferred_from_coro  # asyncio or Twisted, as the reactor is
 
-            deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
+            reason = getattr(exc, "reason", "archive_error")
+            deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
         raise
 
 

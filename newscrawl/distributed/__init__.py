@@ -2,13 +2,15 @@
 
 ``NEWSCRAWL_REDIS_URL`` switches a crawl to distributed mode. The :class:`DistributedAddon` (always
 listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filter with a leasing queue
-(:mod:`newscrawl.distributed.scheduler`), the worker extension and spider middleware
+(:mod:`newscrawl.distributed.scheduler`) of JSON requests (:mod:`newscrawl.distributed.serializer`, never
+pickle), the worker extension and spider middleware
 (:mod:`newscrawl.distributed.worker`), and the archive writes through the Redis seen-index
 (:mod:`newscrawl.archive.redis_index`). Without the setting this module imports nothing from Redis.
 
 Settings (``-s NAME=VALUE`` or environment variables of the same name):
 
-- ``NEWSCRAWL_REDIS_URL``: ``redis://host:port/db``; empty (default) is the embedded single-process mode;
+- ``NEWSCRAWL_REDIS_URL``: ``redis://user:password@host:port/db`` (``rediss://`` for TLS); empty (default) is
+  the embedded single-process mode; the password is never shown (``***``);
 - ``NEWSCRAWL_REDIS_IDLE_CLOSE``: seconds a worker waits with no work left anywhere before it closes;
 - ``NEWSCRAWL_REDIS_LEASE``: seconds a popped request stays leased to a worker that stopped renewing it
   (killed) before another worker takes it back; claims of articles expire after half of it;
@@ -27,6 +29,17 @@ from newscrawl.archive.store import ArchiveLocked, SiteLock, try_flock
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 PREFIX = "newscrawl"
+
+
+def redacted(url: str) -> str:
+    """The URL as it may be shown (stderr, logs): its password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return parts._replace(netloc=f"{user}:***@{host}{port}").geturl()
 
 
 def enabled(settings: Any) -> bool:
@@ -67,6 +80,8 @@ class DistributedAddon:
         settings.set("REDIS_PARAMS", redis_params(settings), "addon")
         settings.set("SCHEDULER", "newscrawl.distributed.scheduler.LeasingScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
+        # scrapy-redis pickles requests by default; unpickling runs code from whoever can write to Redis.
+        settings.set("SCHEDULER_SERIALIZER", "newscrawl.distributed.serializer", "addon")
         # A worker that closes must not clear the queue the others still work on.
         settings.set("SCHEDULER_PERSIST", True, "addon")
         settings.set("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests", "addon")
@@ -101,10 +116,14 @@ def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
     Returns (exit code, one-line message) for a problem, None if the worker may start.
     """
     url = str(settings.get("NEWSCRAWL_REDIS_URL"))
+    try:
+        shown = redacted(url)
+    except ValueError:  # a port that is not a number
+        shown = "a malformed URL"
     if urlsplit(url).scheme not in REDIS_SCHEMES:
         return (
             exitcodes.USAGE,
-            f"NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {url!r}",
+            f"NEWSCRAWL_REDIS_URL must be a redis:// URL such as redis://127.0.0.1:6379/0, not {shown!r}",
         )
     from redis import Redis
     from redis.backoff import NoBackoff
@@ -116,9 +135,9 @@ def preflight(settings: Any, site_key: str) -> tuple[int, str] | None:
         server.ping()
         server.close()
     except ValueError as exc:
-        return exitcodes.USAGE, f"NEWSCRAWL_REDIS_URL {url!r}: {exc}"
+        return exitcodes.USAGE, f"NEWSCRAWL_REDIS_URL {shown!r}: {str(exc).replace(url, shown)}"
     except RedisError as exc:
-        return exitcodes.FAILED, f"cannot reach Redis at {url}: {exc}"
+        return exitcodes.FAILED, f"cannot reach Redis at {shown}: {exc}"
     lock = SharedSiteLock(Path(settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
     if lock.path.parent.exists():
         try:

@@ -10,6 +10,10 @@ never archives its article twice.
 
 Enqueueing checks the duplicate filter and pushes in one script too, so a command retried after Redis
 restarted cannot mark a request seen without queueing it.
+
+Requests travel as JSON (:mod:`newscrawl.distributed.serializer`), never pickle: an entry that is not
+a request this project wrote (a pickle pushed by whoever can reach Redis, garbage) is dropped from the
+queue, logged and counted (``newscrawl/distributed/rejected_entries``), never executed.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any, Self
 
 from redis.exceptions import RedisError
@@ -26,6 +31,7 @@ from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
 from newscrawl.distributed import PREFIX, lease_seconds
+from newscrawl.distributed.serializer import RejectedEntry, request_from_entry
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +103,10 @@ class Leases:
         self.run_key = f"{base}:run"
         self.dupefilter_key = f"{base}:dupefilter"
         self.held: set[str] = set()
+        # Set once Redis failed past the client's retries: nothing more is acknowledged, so every request
+        # this worker held goes back to the queue (when its lease expires) and nothing is lost.
+        self.failed: str | None = None
+        self.on_fail: list[Callable[[str], None]] = []
         self.pending_items: dict[str, int] = {}
         self.output_done: set[str] = set()
         self._pop = server.register_script(POP)
@@ -124,7 +134,16 @@ class Leases:
         keys = [self.processing_key, self.leases_key, self.queue_key]
         return int(self._requeue(keys=keys, args=[time.time()]))
 
+    def fail(self, reason: str) -> None:
+        """Redis let this worker down (``redis_unavailable``, ``redis_lost``): stop acknowledging, stop."""
+        if self.failed is None:
+            self.failed = reason
+            for callback in self.on_fail:
+                callback(reason)
+
     def ack(self, *lease_ids: str) -> None:
+        if self.failed:
+            return
         ids = [i for i in lease_ids if i in self.held]
         if ids:
             self._ack(keys=[self.processing_key, self.leases_key], args=ids)
@@ -220,11 +239,22 @@ class LeasingScheduler(Scheduler):
     def enqueue_request(self, request: Request) -> bool:
         request.meta.pop(LEASE_META, None)
         fingerprint = self.df.request_fingerprint(request)
-        data = self.queue._encode_request(request)
-        added = self._enqueue(
-            keys=[self.df.key, self.queue.key],
-            args=[fingerprint, -request.priority, data, "0" if request.dont_filter else "1"],
-        )
+        try:
+            data = self.queue._encode_request(request)
+        except (TypeError, ValueError) as exc:  # a value in meta JSON cannot hold: a bug to see, not hide
+            logger.error("cannot queue %s: %s", request, exc)
+            if self.stats:
+                self.stats.inc_value("newscrawl/distributed/unqueueable_requests")
+            return False
+        try:
+            added = self._enqueue(
+                keys=[self.df.key, self.queue.key],
+                args=[fingerprint, -request.priority, data, "0" if request.dont_filter else "1"],
+            )
+        except RedisError as exc:
+            # Not queued; the request that found it is not acknowledged either, so it is found again.
+            self._redis_failed(exc)
+            return False
         if not added:
             self.df.log(request, self.spider)
             return False
@@ -232,17 +262,18 @@ class LeasingScheduler(Scheduler):
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
-    # Redis away for longer than the client's retries: no request and none pending, so the engine goes
-    # idle and the worker extension decides (wait for Redis, or stop with ``redis_unavailable``).
+    # Redis away for longer than the client's retries (NEWSCRAWL_REDIS_RETRY): no request and none
+    # pending, and the worker stops with ``redis_unavailable`` even if Redis comes back meanwhile.
     redis_down = False
 
     def _redis_failed(self, exc: RedisError) -> None:
         if not self.redis_down:
             logger.error("Redis unreachable: %s", exc)
         self.redis_down = True
+        self.leases.fail("redis_unavailable")
 
     def has_pending_requests(self) -> bool:
-        if self.redis_down:
+        if self.redis_down or self.leases.failed:
             return False
         try:
             return self.leases.queued() > 0
@@ -250,18 +281,32 @@ class LeasingScheduler(Scheduler):
             self._redis_failed(exc)
             return False
 
-    def next_request(self) -> Request | None:
-        try:
-            popped = self.leases.pop()
-        except RedisError as exc:
-            self._redis_failed(exc)
-            return None
-        self.redis_down = False
-        if popped is None:
-            return None
-        lease_id, data = popped
-        request = self.queue._decode_request(data)
-        request.meta[LEASE_META] = lease_id
+    def _reject(self, lease_id: str, data: bytes, exc: RejectedEntry) -> None:
+        logger.error("rejected a queue entry that is not a request of this crawl (%s): %r", exc, data[:80])
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis")
-        return request
+            self.stats.inc_value("newscrawl/distributed/rejected_entries")
+        try:
+            self.leases.ack(lease_id)  # gone from the queue for good: no worker ever runs it
+        except RedisError as err:
+            self._redis_failed(err)  # its lease expires and the next worker rejects it again
+
+    def next_request(self) -> Request | None:
+        while not self.leases.failed:
+            try:
+                popped = self.leases.pop()
+            except RedisError as exc:
+                self._redis_failed(exc)
+                return None
+            if popped is None:
+                return None
+            lease_id, data = popped
+            try:
+                request = request_from_entry(data, self.spider)
+            except RejectedEntry as exc:
+                self._reject(lease_id, data, exc)
+                continue
+            request.meta[LEASE_META] = lease_id
+            if self.stats:
+                self.stats.inc_value("scheduler/dequeued/redis")
+            return request
+        return None

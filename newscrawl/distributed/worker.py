@@ -8,7 +8,12 @@
   once nothing has been queued or leased anywhere for ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds; the last
   one ends the run (clears the marker and the duplicate filter, so the next run starts afresh).
 - A worker that did not seed and parsed no article (the others did the work) exits 0, not 4.
-- A worker that cannot reach Redis for ``NEWSCRAWL_REDIS_RETRY`` seconds stops (``redis_unavailable``, exit 1).
+- A worker that cannot reach Redis for ``NEWSCRAWL_REDIS_RETRY`` seconds stops (``redis_unavailable``, exit 1),
+  even when Redis is back before it has closed: from the first failure on it acknowledges nothing, so
+  every request it held returns to the queue, and the items it could not record are counted
+  (``newscrawl/distributed/lost_items``), never marked archived.
+- A worker whose Redis forgot the run (restarted empty, flushed: the seen-index epoch is gone) stops
+  with ``redis_lost`` (exit 1) instead of finishing an empty queue; the next run rebuilds the index.
 - ``LeaseMiddleware`` acknowledges a request's lease once its callback output is consumed and its items
   have left the pipelines; whatever it could not follow (errbacks) is acknowledged when the worker is
   idle, because an idle engine has nothing in progress.
@@ -30,7 +35,8 @@ from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
 from newscrawl import config, exitcodes
-from newscrawl.archive.redis_index import worker_name
+from newscrawl.archive.crawl import archive_enabled, archive_for
+from newscrawl.archive.redis_index import RedisArchive, RedisFailure, worker_name
 from newscrawl.distributed import enabled, lease_seconds
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
 
@@ -51,6 +57,8 @@ class DistributedWorker:
         self.idle_close = config.get_float(crawler.settings, "NEWSCRAWL_REDIS_IDLE_CLOSE")
         self.idle_since: float | None = None
         self.heartbeat = create_looping_call(self.renew)
+        self.stopping: str | None = None
+        self.leases.on_fail.append(self.stop)
         # Scrapy keeps weak references to signal handlers: these bound methods live as long as we do.
         self._handlers = [
             (self.spider_opened, signals.spider_opened),
@@ -58,7 +66,8 @@ class DistributedWorker:
             (self.spider_closed, signals.spider_closed),
             (self.item_finished, signals.item_scraped),
             (self.item_finished, signals.item_dropped),
-            (self.item_finished, signals.item_error),
+            (self.item_failed, signals.item_error),
+            (self.spider_error, signals.spider_error),
         ]
         for handler, signal in self._handlers:
             crawler.signals.connect(handler, signal=signal)
@@ -76,11 +85,42 @@ class DistributedWorker:
     def spider_opened(self, spider: Spider) -> None:
         self.heartbeat.start(lease_seconds(self.crawler.settings) / 4, now=False)
 
+    def stop(self, reason: str, *, close: bool = True) -> None:
+        """Stop the worker for ``reason`` (once); ``close=False`` when the caller raises ``CloseSpider``."""
+        if self.stopping is not None:
+            return
+        self.stopping = reason
+        if reason == "redis_lost":
+            logger.error(
+                "Redis lost this crawl's data (seen-index and queue): stopping; "
+                "the next run rebuilds the seen-index from the archive files"
+            )
+        else:
+            logger.error("Redis unreachable for longer than NEWSCRAWL_REDIS_RETRY: stopping")
+        self.leases.fail(reason)
+        engine = self.crawler.engine
+        if close and engine is not None and engine.spider is not None:
+            from scrapy.utils.defer import deferred_from_coro  # asyncio or Twisted, as the reactor is
+
+            deferred_from_coro(engine.close_spider_async(reason=reason))
+
+    def redis_archive(self) -> RedisArchive | None:
+        if not archive_enabled(self.crawler):
+            return None
+        archive = archive_for(self.crawler)
+        return archive if isinstance(archive, RedisArchive) else None
+
     def renew(self) -> None:
+        if self.leases.failed:
+            return
         try:
             self.leases.renew()
             requeued = self.leases.requeue_expired()
-        except Exception as exc:  # Redis away for longer than the retries: keep the worker alive
+        except RedisError as exc:  # the client retried for NEWSCRAWL_REDIS_RETRY seconds already
+            logger.warning("could not renew leases: %s", exc)
+            self.stop("redis_unavailable")
+            return
+        except Exception as exc:  # a heartbeat that raises would stop beating: keep it going
             logger.warning("could not renew leases: %s", exc)
             return
         if requeued:
@@ -92,12 +132,34 @@ class DistributedWorker:
         if lease_id is not None:
             self.leases.item_finished(lease_id)
 
+    def item_failed(
+        self, item: Any = None, response: Response | Failure | None = None, failure: Failure | None = None, **_: Any
+    ) -> None:
+        if failure is not None and isinstance(failure.value, RedisFailure):
+            # Not archived, and its request not acknowledged: it returns to the queue for another worker.
+            self.count("lost_items")
+            logger.error("could not record %s (%s)", item.get("key") if isinstance(item, dict) else item, failure.value)
+            self.stop(failure.value.reason)
+            return
+        self.item_finished(item, response)
+
+    def spider_error(self, failure: Failure, response: Response | None = None, **_: Any) -> None:
+        if isinstance(failure.value, RedisError):  # a callback's index lookup: its request is not done
+            self.stop("redis_unavailable")
+
     def spider_idle(self, spider: Spider) -> None:
+        if self.stopping is not None:
+            raise CloseSpider(self.stopping)  # joins a close already under way, or starts it
         try:
+            archive = self.redis_archive()
+            if archive is not None and archive.index_lost():
+                self.stop("redis_lost", close=False)
+                raise CloseSpider("redis_lost")
             self._check_work()
         except RedisError as exc:
             # The client retried for NEWSCRAWL_REDIS_RETRY seconds already: give up, exit non-zero.
-            logger.error("Redis unreachable for too long, stopping: %s", exc)
+            logger.warning("Redis unreachable: %s", exc)
+            self.stop("redis_unavailable", close=False)
             raise CloseSpider("redis_unavailable") from exc
 
     def _check_work(self) -> None:
@@ -143,7 +205,7 @@ class DistributedWorker:
         try:
             if reason == "finished":
                 self.leases.ack_all()
-            else:
+            elif reason != "redis_lost":  # a lost Redis has no queue to give them back to
                 self.leases.release_all()  # stopped early: what it held goes back to the others
         except Exception as exc:
             logger.warning("could not return leases: %s", exc)

@@ -38,7 +38,7 @@ def archive(tmp_path: Path) -> Path:
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], line: str, mirror: Mirror, out: Path, before: dict[str, bytes]) -> None:
-    assert result.stderr.splitlines() == [line], result.stderr[-3000:]
+    assert result.stderr.splitlines() == [f"{line} (exit 2)"], result.stderr[-3000:]
     assert result.returncode == exitcodes.USAGE
     assert mirror.requested() == []
     assert tree(out) == before
