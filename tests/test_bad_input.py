@@ -9,6 +9,7 @@ server as the mirror, and checks byte for byte that nothing in the archive chang
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_bad_input_fails_fast_and_touches_nothing(
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == exitcodes.USAGE, result.stderr[-2000:]
     errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
-    assert errors == [errors[0]] and errors[0].startswith(f"newscrawl: error: {message}"), result.stderr[-2000:]
+    assert errors == [errors[0]] and re.match(rf"newscrawl: error: [\w.-]+: {re.escape(message)}", errors[0]), result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert len(server.paths()) == requests_before
     assert snapshot(out) == before
@@ -81,7 +82,7 @@ def test_output_that_is_a_file(tmp_path: Path, server: FaultServer) -> None:
         result = run_crawl("eurointegration", mirror=server.url, output=out, timeout=60)
         assert isinstance(result, subprocess.CompletedProcess)
         assert result.returncode == exitcodes.USAGE
-        assert f"newscrawl: error: NEWSCRAWL_OUTPUT: {out} is not a folder" in result.stderr
+        assert f"newscrawl: error: eurointegration: NEWSCRAWL_OUTPUT: {out} is not a folder" in result.stderr
     assert blocker.read_text() == "not a folder"
     assert len(server.paths()) == requests_before
 
@@ -104,7 +105,7 @@ def test_unwritable_output(tmp_path: Path, server: FaultServer) -> None:
                 folder.chmod(0o755)
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == exitcodes.USAGE, result.stderr[-2000:]
-    assert f"newscrawl: error: NEWSCRAWL_OUTPUT: {out} is not writable" in result.stderr
+    assert f"newscrawl: error: eurointegration: NEWSCRAWL_OUTPUT: {out} is not writable" in result.stderr
     assert len(server.paths()) == requests_before
     if before:
         assert snapshot(out) == before

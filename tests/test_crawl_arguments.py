@@ -15,16 +15,16 @@ from tests.conftest import Mirror, run_crawl
 @pytest.mark.parametrize(
     ("args", "settings", "message"),
     [
-        (["lang=de"], {}, "newscrawl: error: argument lang: unknown language 'de' for eurointegration"),
-        (["lang=uk,xx"], {}, "newscrawl: error: argument lang: unknown language 'xx'"),
-        (["since=2023-13-01"], {}, "newscrawl: error: argument since: '2023-13-01' is not a date in the form YYYY-MM-DD"),
-        (["since=yesterday"], {}, "newscrawl: error: argument since: 'yesterday' is not a date"),
-        (["since=2023-05-01", "until=05/31/2023"], {}, "newscrawl: error: argument until: '05/31/2023' is not a date"),
-        (["since=2023-05-02", "until=2023-05-01"], {}, "newscrawl: error: argument since: 2023-05-02 is after until 2023-05-01"),
-        (["until=2023-05-01"], {}, "newscrawl: error: argument until: needs since"),
-        (["colour=red"], {}, "newscrawl: error: unknown argument 'colour'"),
-        (["max_pages=0"], {}, "newscrawl: error: argument max_pages: '0' is not a positive whole number"),
-        ([], {"NEWSCRAWL_MIRROR": "127.0.0.1:8000"}, "newscrawl: error: NEWSCRAWL_MIRROR must be an http(s) URL"),
+        (["lang=de"], {}, "newscrawl: error: eurointegration: argument lang: unknown language 'de' for eurointegration"),
+        (["lang=uk,xx"], {}, "newscrawl: error: eurointegration: argument lang: unknown language 'xx'"),
+        (["since=2023-13-01"], {}, "newscrawl: error: eurointegration: argument since: '2023-13-01' is not a date in the form YYYY-MM-DD"),
+        (["since=yesterday"], {}, "newscrawl: error: eurointegration: argument since: 'yesterday' is not a date"),
+        (["since=2023-05-01", "until=05/31/2023"], {}, "newscrawl: error: eurointegration: argument until: '05/31/2023' is not a date"),
+        (["since=2023-05-02", "until=2023-05-01"], {}, "newscrawl: error: eurointegration: argument since: 2023-05-02 is after until 2023-05-01"),
+        (["until=2023-05-01"], {}, "newscrawl: error: eurointegration: argument until: needs since"),
+        (["colour=red"], {}, "newscrawl: error: eurointegration: unknown argument 'colour'"),
+        (["max_pages=0"], {}, "newscrawl: error: eurointegration: argument max_pages: '0' is not a positive whole number"),
+        ([], {"NEWSCRAWL_MIRROR": "127.0.0.1:8000"}, "newscrawl: error: eurointegration: NEWSCRAWL_MIRROR must be an http(s) URL"),
     ],
 )
 def test_bad_input_stops_before_any_request(
@@ -49,4 +49,4 @@ def test_unknown_spider(tmp_path: Path) -> None:
     result = run_crawl("eurointegraton", output=tmp_path / "out", timeout=60)
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == exitcodes.USAGE
-    assert "newscrawl: error: unknown spider 'eurointegraton' (known: " in result.stderr
+    assert "newscrawl: error: eurointegraton: unknown spider 'eurointegraton' (known: " in result.stderr

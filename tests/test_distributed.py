@@ -268,7 +268,7 @@ def test_unreachable_redis_is_a_one_line_error(
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == exitcodes.FAILED
     errors = [line for line in result.stderr.splitlines() if line.startswith("newscrawl: error:")]
-    assert len(errors) == 1 and errors[0].startswith(f"newscrawl: error: cannot reach Redis at {url}: "), errors
+    assert len(errors) == 1 and errors[0].startswith(f"newscrawl: error: eurointegration: cannot reach Redis at {url}: "), errors
     assert "Connection refused" in errors[0] and "Traceback" not in result.stderr
     assert mirror.requested() == [] and not out.exists()
 
@@ -276,7 +276,7 @@ def test_unreachable_redis_is_a_one_line_error(
     assert isinstance(bad, subprocess.CompletedProcess)
     assert bad.returncode == exitcodes.USAGE
     assert [line for line in bad.stderr.splitlines() if line.startswith("newscrawl: error:")] == [
-        "newscrawl: error: NEWSCRAWL_REDIS_URL must be a redis://, rediss:// or unix:// URL such as redis://127.0.0.1:6379/0, "
+        "newscrawl: error: eurointegration: NEWSCRAWL_REDIS_URL must be a redis://, rediss:// or unix:// URL such as redis://127.0.0.1:6379/0, "
         "or empty, not 'http://x' (exit 2)"
     ]
 

@@ -146,9 +146,9 @@ def test_site_without_mirror_fails_fast_without_traceback(tmp_path: Path, refusi
 @pytest.mark.parametrize(
     ("name", "value", "line"),
     [
-        ("NEWSCRAWL_UNREACHABLE_AFTER", "0", "newscrawl: error: NEWSCRAWL_UNREACHABLE_AFTER: '0' is not a positive whole number (exit 2)"),
-        ("NEWSCRAWL_PROGRESS_INTERVAL", "-1", "newscrawl: error: NEWSCRAWL_PROGRESS_INTERVAL: '-1' is not a number of seconds >= 0 (exit 2)"),
-        ("NEWSCRAWL_PROGRESS_INTERVAL", "nan", "newscrawl: error: NEWSCRAWL_PROGRESS_INTERVAL: 'nan' is not a number of seconds >= 0 (exit 2)"),
+        ("NEWSCRAWL_UNREACHABLE_AFTER", "0", "newscrawl: error: eurointegration: NEWSCRAWL_UNREACHABLE_AFTER must be a whole number from 1 to 1000000, not '0' (exit 2)"),
+        ("NEWSCRAWL_PROGRESS_INTERVAL", "-1", "newscrawl: error: eurointegration: NEWSCRAWL_PROGRESS_INTERVAL must be a finite number from 0 to 86400 (seconds), not '-1' (exit 2)"),
+        ("NEWSCRAWL_PROGRESS_INTERVAL", "nan", "newscrawl: error: eurointegration: NEWSCRAWL_PROGRESS_INTERVAL must be a finite number from 0 to 86400 (seconds), not 'nan' (exit 2)"),
     ],
 )
 def test_bad_new_settings_are_usage_errors(tmp_path: Path, name: str, value: str, line: str) -> None:

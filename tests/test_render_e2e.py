@@ -269,7 +269,7 @@ def test_unknown_render_value_is_a_usage_error(tmp_path: Path) -> None:
     result = run_crawl("eurointegration", "render=yes", output=tmp_path / "out", timeout=60)
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: argument render: 'yes' is not js or off (exit 2)"
+    assert result.stderr.strip().splitlines()[-1] == "newscrawl: error: eurointegration: argument render: 'yes' is not js or off (exit 2)"
 
 
 def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_missing_chromium_is_a_usage_error(tmp_path: Path) -> None:
     assert isinstance(result, subprocess.CompletedProcess)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "newscrawl: error: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file (exit 2)"
+        "newscrawl: error: eurointegration: NEWSCRAWL_CHROMIUM: /nonexistent/chromium is not an executable file (exit 2)"
     )
     assert not (tmp_path / "out").exists()
 

@@ -79,12 +79,24 @@ def refusal(settings: Any, name: str, spargs: dict[str, Any]) -> str | None:
     return None
 
 
+def site_label(settings: Any, name: str, spargs: dict[str, Any]) -> str:
+    """The site a refusal names: the spider's site key (the ``news`` spider's comes from its ``url``), or the
+    spider name as given when that cannot be known (an unknown spider, a bad ``url``)."""
+    try:
+        spidercls = get_spider_loader(settings).load(name)
+        key = getattr(spidercls, "site_key_for", None)
+        return str(key(spargs)) if key is not None else str(spidercls.name)
+    except Exception:  # any refusal is reported by refusal() itself; the label only names the site
+        return name
+
+
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)  # applies -s and parses -a
         assert self.settings is not None
         # Checked before scrapy.cmdline builds the crawler process, which starts logging: a refusal is then
         # the only line on stderr, and nothing was requested or opened.
+        self._site = site_label(self.settings, args[0], opts.spargs) if len(args) == 1 else "crawl"
         if len(args) == 1 and (problem := refusal(self.settings, args[0], opts.spargs)) is not None:
             self._fail(exitcodes.USAGE, problem)
             sys.exit(self.exitcode)
@@ -113,13 +125,13 @@ class Command(ScrapyCrawl):
         else:
             lock = SiteLock(Path(self.settings.get("NEWSCRAWL_OUTPUT") or "output"), site_key)
             if lock.held_elsewhere():
-                return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+                return self._fail(exitcodes.LOCKED, f"another crawl holds {lock.path}; not starting")
             try:
                 # Held for the whole process (the archive extension re-enters it), so two runs that start
                 # together cannot both pass the check above.
                 lock.acquire()
             except ArchiveLocked:
-                return self._fail(exitcodes.LOCKED, f"{site_key}: another crawl holds {lock.path}; not starting")
+                return self._fail(exitcodes.LOCKED, f"another crawl holds {lock.path}; not starting")
         try:
             crawler = self.crawler_process.create_crawler(spidercls)
             self.crawler_process.crawl(crawler, **opts.spargs)
@@ -136,5 +148,5 @@ class Command(ScrapyCrawl):
 
     def _fail(self, code: int, message: str) -> None:
         # The same shape as the line of a run that ended non-zero (newscrawl.outcome): cron mails it.
-        print(f"newscrawl: error: {message} (exit {code})", file=sys.stderr)
+        print(f"newscrawl: error: {getattr(self, '_site', 'crawl')}: {message} (exit {code})", file=sys.stderr)
         self.exitcode = code

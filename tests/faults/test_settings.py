@@ -78,7 +78,7 @@ def test_bad_setting_exits_2_with_one_line_before_any_request(
     before = tree(archive)
     result = run_crawl("eurointegration", mirror=mirror.url, output=archive, settings={name: value}, timeout=120)
     assert isinstance(result, subprocess.CompletedProcess)
-    assert_refused(result, f"newscrawl: error: {message}", mirror, archive, before)
+    assert_refused(result, f"newscrawl: error: eurointegration: {message}", mirror, archive, before)
 
 
 def test_bad_setting_from_the_environment_exits_2(
@@ -93,7 +93,7 @@ def test_bad_setting_from_the_environment_exits_2(
     env |= {"NEWSCRAWL_REDIS_LEASE": "soon", "NEWSCRAWL_MIRROR": mirror.url, "NEWSCRAWL_OUTPUT": str(archive)}
     cmd = [sys.executable, "-m", "scrapy", "crawl", "eurointegration"]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    line = "newscrawl: error: NEWSCRAWL_REDIS_LEASE must be a finite number from 1 to 86400 (seconds), not 'soon'"
+    line = "newscrawl: error: eurointegration: NEWSCRAWL_REDIS_LEASE must be a finite number from 1 to 86400 (seconds), not 'soon'"
     assert_refused(result, line, mirror, archive, before)
 
 
@@ -117,7 +117,7 @@ def test_bad_url_argument_exits_2_with_one_line(
     out.mkdir()
     result = run_crawl("news", f"url={url}", mirror=mirror.url, output=out, timeout=120)
     assert isinstance(result, subprocess.CompletedProcess)
-    assert_refused(result, f"newscrawl: error: {message}", mirror, out, {})
+    assert_refused(result, f"newscrawl: error: news: {message}", mirror, out, {})
 
 
 # --- a Unicode host --------------------------------------------------------------------------------------
