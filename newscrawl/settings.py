@@ -19,6 +19,12 @@ Project settings (all overridable with ``-s NAME=VALUE``):
   and this share of the article's age have passed since the last check (30 minutes, 0.5);
 - ``NEWSCRAWL_STOP_AFTER_ARCHIVED``: archived articles in a row that end a feed or listing (3).
 - ``NEWSCRAWL_REDIS_URL``: distributed mode on this Redis (``newscrawl.distributed``; default: off).
+- ``NEWSCRAWL_IMPERSONATE``: 1 to answer a bot wall with the browser handshake the site profile declares
+  (``newscrawl.blocking``, ``newscrawl.impersonate``; default 0: an anti-bot check is respected, not answered);
+- ``NEWSCRAWL_BLOCKED_STOP_AFTER``: bot walls in a row from one host, nothing else between, that end the crawl
+  (20; 0: never);
+- ``NEWSCRAWL_BLOCKED_DELAY`` / ``NEWSCRAWL_BLOCKED_DELAY_MAX``: a walled host's delay, doubled on each wall, at
+  least / at most this many seconds (10, 120; 0: no slow-down).
 """
 
 from __future__ import annotations
@@ -43,8 +49,15 @@ NEWSCRAWL_STOP_AFTER_ARCHIVED = 3
 NEWSCRAWL_QUALITY: dict[str, float] = {}
 NEWSCRAWL_NOT_ARTICLE_RETRIES = 2
 NEWSCRAWL_NOT_ARTICLE_BACKOFF = 60.0
+NEWSCRAWL_IMPERSONATE = False  # opt-in: answer a bot wall with the site profile's browser handshake
+NEWSCRAWL_BLOCKED_STOP_AFTER = 20  # walls in a row from one host, nothing else between, end the crawl
+NEWSCRAWL_BLOCKED_DELAY = 10.0  # a walled host's downloader delay: at least this, doubled on each wall ...
+NEWSCRAWL_BLOCKED_DELAY_MAX = 120.0  # ... up to this
 
 DOWNLOADER_MIDDLEWARES = {
+    # bot walls (403/429/503 with a WAF signature, 200 interstitials) counted, slowed down, escalated or
+    # dropped (newscrawl.blocking); after HttpCompression (590), before the challenge and retry middlewares
+    "newscrawl.blocking.BlockedMiddleware": 585,
     # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
     "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)

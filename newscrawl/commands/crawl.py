@@ -116,6 +116,12 @@ class Command(ScrapyCrawl):
             if lock is not None:
                 lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
+        if self.exitcode == exitcodes.NO_ARTICLES:
+            from newscrawl.blocking import exit_line
+
+            line = exit_line(crawler)
+            if line is not None:  # what blocked the run, instead of "site down"
+                print(f"newscrawl: {line}", file=sys.stderr)
 
     def _fail(self, code: int, message: str) -> None:
         print(f"newscrawl: error: {message}", file=sys.stderr)

@@ -1,0 +1,213 @@
+"""Bot walls: recognised by kind, counted per host, reported in one line; the opt-in browser handshake.
+
+End-to-end crawls run against ``tests/tls_server.py``: the mirror over HTTPS behind a wall that reads
+each TLS ClientHello and refuses clients without Chrome's GREASE values, as the Ukrainska Pravda group's
+anti-bot layer refuses Scrapy's OpenSSL handshake.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl import exitcodes
+from newscrawl import settings as project_settings
+from newscrawl.blocking import blocked_message, wall_kind
+from tests.conftest import read_archive, run_crawl
+from tests.crawl_stats import stats_of
+from tests.mirror_pravda import build_mirror as build_pravda
+from tests.tls_server import CHALLENGE_BODY, WallMirror, Walls, parse_client_hello, serve_wall, tls_wall
+
+WINDOW = ("since=2025-12-01", "until=2025-12-01")
+QUIET = {
+    "NEWSCRAWL_BLOCKED_DELAY": "0",  # the slow-down has its own test
+    "NEWSCRAWL_BLOCKED_STOP_AFTER": "0",
+    "NEWSCRAWL_NOT_ARTICLE_BACKOFF": "0.1",
+    # -s replaces the whole dict: the project's extensions and the probe of what was imported
+    "EXTENSIONS": json.dumps({**project_settings.EXTENSIONS, "tests.import_probe.ImportProbe": 1000}),
+}
+PRAVDA_ADVICE = (
+    "the site profile needs a browser-grade handshake (chrome): run again with -s NEWSCRAWL_IMPERSONATE=1 "
+    "if you accept answering an anti-bot check, or ask the site's owners"
+)
+
+
+# --- recognition --------------------------------------------------------------------------------------
+CF = {"server": "cloudflare", "content-type": "text/html"}
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "kind"),
+    [
+        (403, {"cf-mitigated": "challenge", "server": "cloudflare"}, b"", "cloudflare"),
+        (403, CF, CHALLENGE_BODY, "cloudflare"),
+        (503, CF, CHALLENGE_BODY, "cloudflare"),
+        (429, {}, b"<html><title>Just a moment...</title></html>", "cloudflare"),
+        (200, {}, CHALLENGE_BODY, "cloudflare"),
+        (403, {"server": "ddos-guard"}, b"", "ddos-guard"),
+        (503, {"server": "nginx"}, b"<html><head><title>DDoS-Guard</title></head><body>...</body></html>", "ddos-guard"),
+        (403, {}, b'<html><script src="https://ct.captcha-delivery.com/c.js"></script></html>', "generic"),
+        (200, {}, b"<html><script>document.cookie='cbtYmTName=1';location.reload()</script></html>", "generic"),
+        # content, not walls
+        (403, {"server": "cloudflare"}, b"<html><h1>403 Forbidden</h1></html>", None),
+        (503, {"server": "nginx"}, b"<html><h1>Service Unavailable</h1></html>", None),
+        (404, CF, CHALLENGE_BODY, None),
+        (200, CF, b"<html><h1>News</h1><p>" + b"Cloudflare said: just a moment... " * 100 + b"</p></html>", None),
+        (200, CF, b"<html><h1>News</h1><p>" + b"text " * 500 + b"<script>cf_chl_</script></p></html>", None),
+    ],
+)
+def test_wall_kind_names_the_wall_and_leaves_content_alone(
+    status: int, headers: dict[str, str], body: bytes, kind: str | None
+) -> None:
+    """A response is a wall of a named kind exactly when a WAF signs it; content that mentions one is content."""
+    assert wall_kind(status, headers, body) == kind
+
+
+def test_the_blocked_line_names_kind_host_count_and_what_to_do() -> None:
+    """The line says what blocked the run, where, how often, and the user's next step for each situation."""
+    walls = {"cloudflare@www.pravda.com.ua": 12, "ddos-guard@cdn.example": 1}
+    assert blocked_message({}, impersonated=False, profile="chrome") is None
+    assert blocked_message(walls, impersonated=False, profile="chrome") == (
+        "blocked by cloudflare at www.pravda.com.ua (12 responses), ddos-guard at cdn.example (1 response): "
+        + PRAVDA_ADVICE
+    )
+    assert blocked_message(walls, impersonated=True, profile="chrome") == (
+        "blocked by cloudflare at www.pravda.com.ua (12 responses), ddos-guard at cdn.example (1 response): "
+        "the browser-grade handshake did not get through either; try again later, crawl slower, "
+        "or ask the site's owners to allow the crawler"
+    )
+    assert blocked_message({"generic@x.example": 2}, impersonated=False, profile=None) == (
+        "blocked by generic at x.example (2 responses): "
+        "try again later, crawl slower, or ask the site's owners to allow the crawler"
+    )
+
+
+# --- the test server itself ---------------------------------------------------------------------------
+def test_the_wall_server_tells_chrome_hellos_from_others(tmp_path: Path) -> None:
+    """The server lets through the hellos with GREASE (curl_cffi's chrome) and walls OpenSSL's and curl's."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    from curl_cffi import requests as curl
+
+    (tmp_path / "root" / "x").mkdir(parents=True)
+    (tmp_path / "root" / "x" / "index.html").write_text("content")
+    wall = serve_wall(tmp_path / "root", tmp_path, tls_wall(lambda path: True))
+    try:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(wall.url + "/x/", context=ctx, timeout=30)
+        assert refused.value.code == 403 and refused.value.headers["cf-mitigated"] == "challenge"
+        assert curl.get(wall.url + "/x/", impersonate="chrome", verify=False, timeout=30).text == "content"
+        assert curl.get(wall.url + "/x/", impersonate="firefox", verify=False, timeout=30).status_code == 403
+        assert curl.get(wall.url + "/x/", verify=False, timeout=30).status_code == 403
+        assert [(h.chrome_like, h.walled) for h in wall.log.hits] == [
+            (False, True), (True, False), (False, True), (False, True)
+        ]
+    finally:
+        wall.stop()
+    assert parse_client_hello(b"GET / HTTP/1.1\r\n\r\n") is None
+    assert parse_client_hello(b"\x16\x03\x01\x00\x05\x01\x00") is None  # cut short
+
+
+# --- end to end -----------------------------------------------------------------------------------------
+@pytest.fixture
+def walls(tmp_path: Path) -> Iterator[Callable[..., WallMirror]]:
+    started: list[WallMirror] = []
+
+    def start(root: Path, rule: Walls, body: bytes = CHALLENGE_BODY) -> WallMirror:
+        folder = tmp_path / f"cert-{len(started)}"
+        folder.mkdir()
+        mirror = serve_wall(root, folder, rule, body)
+        started.append(mirror)
+        return mirror
+
+    yield start
+    for mirror in started:
+        mirror.stop()
+
+
+def crawl(spider: str, *args: str, mirror: str, out: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    result = run_crawl(spider, *args, mirror=mirror, output=out, settings={**QUIET, **settings}, timeout=240)
+    assert isinstance(result, subprocess.CompletedProcess)
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result
+
+
+def run_report(out: Path) -> dict[str, Any]:
+    (path,) = sorted((out / ".newscrawl" / "runs").glob("*.json"))
+    report: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return report
+
+
+def last_line(stderr: str) -> str:
+    return stderr.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+def article_paths(requested: list[str]) -> list[str]:
+    return [p for p in requested if re.search(r"/\d{4}/\d{2}/\d{2}/\d+/$", p)]
+
+
+def test_without_impersonation_every_source_is_blocked(tmp_path: Path, walls: Callable[..., WallMirror]) -> None:
+    """A site that walls every non-browser handshake ends the run with exit 4 and one line naming the wall."""
+    root = tmp_path / "mirror"
+    build_pravda(root)
+    wall = walls(root, tls_wall(lambda path: True))
+    out = tmp_path / "out"
+    result = crawl("pravda", *WINDOW, mirror=wall.url, out=out)
+    assert result.returncode == exitcodes.NO_ARTICLES, result.stderr[-3000:]
+    # robots.txt, 3 homepages, 6 feeds, 6 listings, 3 date archives, the news sitemap and the sitemap index
+    assert last_line(result.stderr) == (
+        "newscrawl: blocked by cloudflare at www.pravda.com.ua (21 responses): " + PRAVDA_ADVICE
+    )
+    assert read_archive(out) == []
+    assert len(wall.requested(walled=True)) == 21 and wall.requested(walled=False) == []
+    assert wall.requested(chrome_like=True) == []
+    report = run_report(out)
+    assert report["exit_code"] == exitcodes.NO_ARTICLES
+    assert report["counts"]["blocked"] == {"cloudflare@www.pravda.com.ua": 21}
+    assert report["counts"]["failed_by_reason"] == {"blocked": 20}  # robots.txt is read as "no rules"
+    assert report["counts"]["failed_requests"] == {"date_archive": 3, "feed": 6, "homepage": 3, "listing": 6, "sitemap": 2}
+    stats = stats_of(result.stderr)
+    # nothing of the impersonation stack was imported by this crawl
+    assert stats["test/imported"] == []
+    assert not any(key.startswith("newscrawl/impersonate/") for key in stats)
+
+
+def test_with_impersonation_the_articles_are_archived_exactly(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """Opted in, the profile's browser handshake gets every article through the wall, each fetched once."""
+    root = tmp_path / "mirror"
+    expected = build_pravda(root)
+    wall = walls(root, tls_wall(lambda path: True))
+    out = tmp_path / "out"
+    result = crawl("pravda", *WINDOW, mirror=wall.url, out=out, NEWSCRAWL_IMPERSONATE="1")
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    records = read_archive(out)
+    assert sorted(r["key"] for r in records) == sorted(e["key"] for e in expected)
+    got = {r["key"]: r for r in records}
+    for e in expected:
+        assert {k: got[e["key"]][k] for k in ("url", "title", "published", "text", "alternates")} == {
+            k: e[k] for k in ("url", "title", "published", "text", "alternates")
+        }
+    # the articles were found only after the first walls: each was asked for once, with Chrome's hello
+    articles = article_paths(wall.requested())
+    assert len(articles) == len(set(articles)) == 24
+    assert article_paths(wall.requested(chrome_like=False)) == []
+    stats = stats_of(result.stderr)
+    assert stats["newscrawl/impersonate/status/200"] >= 24
+    assert stats["test/imported"] == ["curl_cffi", "newscrawl.impersonate"]
+    report = run_report(out)
+    walled = len(wall.requested(walled=True))
+    assert walled >= 1 and report["counts"]["blocked"] == {"cloudflare@www.pravda.com.ua": walled}
+    assert stats["newscrawl/blocked/retried/impersonate"] == walled
+    assert "newscrawl/failed/blocked" not in stats
