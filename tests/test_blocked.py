@@ -13,14 +13,17 @@ import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from newscrawl import exitcodes
 from newscrawl import settings as project_settings
 from newscrawl.blocking import blocked_message, wall_kind
+from newscrawl.sites import get_site
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
+from tests.mirror_eurointegration import build_mirror as build_euro
 from tests.mirror_pravda import build_mirror as build_pravda
 from tests.tls_server import CHALLENGE_BODY, WallMirror, Walls, parse_client_hello, serve_wall, tls_wall
 
@@ -148,6 +151,18 @@ def run_report(out: Path) -> dict[str, Any]:
     return report
 
 
+def feed_articles(root: Path) -> set[str]:
+    """The archive keys of the articles the mirror's RSS feeds link to."""
+    site = get_site("eurointegration")
+    keys: set[str] = set()
+    for feed in (root / "www.eurointegration.com.ua").rglob("rss/**/index.html"):
+        for link in re.findall(r"<link>(https://[^<]+)</link>", feed.read_text("utf-8")):
+            ref = site.article_ref(link)
+            if ref is not None:
+                keys.add(ref.key)
+    return keys
+
+
 def last_line(stderr: str) -> str:
     return stderr.rstrip("\n").rsplit("\n", 1)[-1]
 
@@ -211,3 +226,82 @@ def test_with_impersonation_the_articles_are_archived_exactly(
     assert walled >= 1 and report["counts"]["blocked"] == {"cloudflare@www.pravda.com.ua": walled}
     assert stats["newscrawl/blocked/retried/impersonate"] == walled
     assert "newscrawl/failed/blocked" not in stats
+
+
+NEWS_LISTING = re.compile(r"^/www\.eurointegration\.com\.ua/(rus/|eng/)?news/(page_\d+/)?$")
+
+
+def the_2026_pattern(path: str) -> bool:
+    """pravda.com.ua in 2026: the /news/ listing and the sitemaps walled, the homepage and the feeds not."""
+    return bool(NEWS_LISTING.match(path)) or "/sitemap/" in path
+
+
+def test_with_news_listing_and_sitemaps_walled_the_feeds_still_work(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """The sources a wall answers are reported blocked by name; the others archive their articles."""
+    root = tmp_path / "mirror"
+    expected = {e["url"]: e for e in build_euro(root)}
+    wall = walls(root, tls_wall(the_2026_pattern))
+    out = tmp_path / "out"
+    result = crawl("eurointegration", mirror=wall.url, out=out)
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    records = read_archive(out)
+    assert len(records) == 25
+    assert all(r["text"] == expected[r["url"]]["text"] for r in records)
+    keys = {r["key"] for r in records}
+    feeds = feed_articles(root)
+    assert len(feeds) == 17 and feeds <= keys  # every article a feed names
+    # the three /news/ listings and the news sitemap, each answered once by the wall, none followed further
+    assert sorted(wall.requested(walled=True)) == [
+        "/www.eurointegration.com.ua/eng/news/",
+        "/www.eurointegration.com.ua/news/",
+        "/www.eurointegration.com.ua/rus/news/",
+        "/www.eurointegration.com.ua/sitemap/sitemap-news.xml",
+    ]
+    counts = run_report(out)["counts"]
+    assert counts["blocked"] == {"cloudflare@www.eurointegration.com.ua": 4}
+    assert counts["failed_by_reason"] == {"blocked": 4, "http_404": 4}  # the mirror has no ru/en /articles/ ...
+    assert counts["failed_requests"] == {"feed": 2, "listing": 5, "sitemap": 1}  # ... nor ru/en news feeds
+    assert "  blocked                      cloudflare@www.eurointegration.com.ua 4\n" in result.stderr
+    assert "newscrawl: blocked" not in result.stderr  # articles were found: no exit line
+
+
+def test_a_wall_answering_200_or_503_is_never_archived_in_any_source_kind(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """An interstitial answered 200 or 503 is counted as a wall and archived as nothing, whatever asked for it."""
+    root = tmp_path / "mirror"
+    build_euro(root)
+    view_news = (root / "www.eurointegration.com.ua" / "rss" / "view_news" / "index.html").read_text("utf-8")
+    site = get_site("eurointegration")
+    first, second = (site.article_ref(link) for link in re.findall(r"<link>(https://[^<]+)</link>", view_news)[1:3])
+    assert first is not None and second is not None
+    host = "/www.eurointegration.com.ua"
+    rule = {
+        f"{host}/robots.txt": 200,
+        f"{host}/": 503,  # the homepage
+        f"{host}/rss/": 200,
+        f"{host}/articles/": 503,  # a listing
+        f"{host}/sitemap/sitemap-news.xml": 200,
+        host + urlsplit(first.url).path: 200,
+        host + urlsplit(second.url).path: 503,
+    }
+    walled_paths = {path.split("?")[0] for path in rule}
+    wall = walls(root, lambda path, chrome_like, cookie: rule.get(path.split("?")[0]))
+    out = tmp_path / "out"
+    # render=off: the site profile would otherwise render a 200 challenge once in Chromium (its own test)
+    result = crawl("eurointegration", "render=off", mirror=wall.url, out=out)
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    records = read_archive(out)
+    assert len(records) == 29
+    assert not {first.key, second.key} & {r["key"] for r in records}
+    assert all("Just a moment" not in r["text"] and "Just a moment" not in r["title"] for r in records)
+    assert {p.split("?")[0] for p in wall.requested(walled=True)} == walled_paths
+    # the 200 article asked three times (two waits for the challenge to pass), everything else once
+    assert len(wall.requested(walled=True)) == 9
+    counts = run_report(out)["counts"]
+    assert counts["blocked"] == {"cloudflare@www.eurointegration.com.ua": 9}
+    assert counts["dropped"] == {"challenge_page": 1}
+    assert counts["failed_by_reason"] == {"blocked": 5, "http_404": 4}
+    assert counts["failed_requests"] == {"articles": 1, "feed": 3, "homepage": 1, "listing": 3, "sitemap": 1}

@@ -163,7 +163,8 @@ class TLSWallServer(ThreadingHTTPServer):
                     return
                 self.send_response(status)
                 self.send_header("Server", "cloudflare")
-                self.send_header("cf-mitigated", "challenge")
+                if status != 200:  # a 200 interstitial is known by its body alone
+                    self.send_header("cf-mitigated", "challenge")
                 self.send_header("Content-Type", "text/html; charset=UTF-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
