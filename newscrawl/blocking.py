@@ -27,6 +27,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import _schedule_coro
+from twisted.python.failure import Failure
 
 from newscrawl.politeness import floor_delay
 from newscrawl.urls import host_of
@@ -283,6 +284,14 @@ class BlockedMiddleware:
                 self.in_a_row[host],
                 kind,
             )
-        assert self.crawler.engine is not None
+        engine = self.crawler.engine
+        assert engine is not None
         # As Scrapy's CloseSpider extension does it from a signal handler.
-        _schedule_coro(self.crawler.engine.close_spider_async(reason=FINISH_REASON))
+        _schedule_coro(engine.close_spider_async(reason=FINISH_REASON))
+        # Closing waits for the downloader's queues, and a walled host's queue waits out its slowed-down
+        # delay before each request: let them go unrequested now instead of knocking on the wall again.
+        for slot in engine.downloader.slots.values():
+            while slot.queue:
+                request, waiting = slot.queue.popleft()
+                self.stats.inc_value("newscrawl/blocked/not_requested")
+                waiting.errback(Failure(IgnoreRequest(f"not requested, the crawl is closing: {request.url}")))

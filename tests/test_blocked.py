@@ -305,3 +305,37 @@ def test_a_wall_answering_200_or_503_is_never_archived_in_any_source_kind(
     assert counts["dropped"] == {"challenge_page": 1}
     assert counts["failed_by_reason"] == {"blocked": 5, "http_404": 4}
     assert counts["failed_requests"] == {"articles": 1, "feed": 3, "homepage": 1, "listing": 3, "sitemap": 1}
+
+
+def test_a_host_that_stays_blocked_slows_down_and_ends_the_run_early(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """Each wall doubles the host's delay; walls in a row with nothing else end the run with the blocked line."""
+    root = tmp_path / "mirror"
+    build_pravda(root)
+    wall = walls(root, tls_wall(lambda path: True))
+    out = tmp_path / "out"
+    result = crawl(
+        "pravda",
+        *WINDOW,
+        mirror=wall.url,
+        out=out,
+        NEWSCRAWL_BLOCKED_STOP_AFTER="5",
+        NEWSCRAWL_BLOCKED_DELAY="0.05",
+        CONCURRENT_REQUESTS_PER_DOMAIN="1",
+    )
+    assert result.returncode == exitcodes.NO_ARTICLES, result.stderr[-3000:]
+    assert last_line(result.stderr) == (
+        "newscrawl: blocked by cloudflare at www.pravda.com.ua (5 responses): " + PRAVDA_ADVICE
+    )
+    assert "www.pravda.com.ua answered 5 bot walls in a row (cloudflare) and nothing else: closing the crawl" in (
+        result.stderr
+    )
+    stats = stats_of(result.stderr)
+    assert stats["finish_reason"] == "blocked"
+    assert stats["newscrawl/blocked/stopped_at"] == "cloudflare@www.pravda.com.ua"
+    # 0.05 s after the first wall, then doubled: 0.1, 0.2, 0.4, 0.8 for the whole host
+    assert stats["newscrawl/blocked/delay/www.pravda.com.ua"] == 0.8
+    assert len(wall.requested()) == 5  # of the 21 the run had in store
+    report = run_report(out)
+    assert (report["finish_reason"], report["exit_code"]) == ("blocked", exitcodes.NO_ARTICLES)
