@@ -160,6 +160,7 @@ def _headers_of(response: Response) -> dict[str, str]:
 
 
 PAGE_SOURCES_PLAIN = frozenset({"feed", "sitemap"})  # never rendered: XML, not pages
+LADDER = "newscrawl_blocked_step"  # meta: the ladder's step a request is on (1 handshake, 2 browser)
 
 
 class BlockedMiddleware:
@@ -198,21 +199,41 @@ class BlockedMiddleware:
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         # A host that walled one request walls the next: start those with the handshake at once.
-        if "impersonate" not in request.meta and host_of(request.url) in self.walled_hosts:
+        if LADDER not in request.meta and host_of(request.url) in self.walled_hosts:
             profile = self.profile_for(request)
             if profile:
                 request.meta["impersonate"] = profile
+                request.meta[LADDER] = 1
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
         host = host_of(request.url)
-        kind = wall_kind(response.status, _headers_of(response), response.body)
+        if request.meta.get("playwright"):
+            # The browser went through whatever the first answer was (its status and headers stay those of
+            # the first navigation): the page it settled on is what counts.
+            kind = wall_kind(200, {}, response.body)
+        else:
+            kind = wall_kind(response.status, _headers_of(response), response.body)
         if kind is None:
             self.in_a_row.pop(host, None)
+            if request.meta.get("playwright") and response.status in WALL_STATUSES and wall_kind(
+                response.status, _headers_of(response), b""
+            ):
+                # The wall's first answer (403, cf-mitigated) reloaded into the page in the browser: the page
+                # is what was asked for, not an HTTP error for HttpErrorMiddleware to drop.
+                self.stats.inc_value("newscrawl/blocked/passed/browser")
+                return response.replace(status=200)
             return response
         self.stats.inc_value(f"newscrawl/blocked/by/{kind}@{host}")
         self.stats.inc_value("newscrawl/blocked/responses")
-        self._slow_down(request)
         self.in_a_row[host] = self.in_a_row.get(host, 0) + 1
+        article = request.meta.get("ref") is not None or bool(request.meta.get("article"))
+        status = 200 if request.meta.get("playwright") else response.status
+        # A 200 interstitial on an article off the ladder: the challenge machinery (newscrawl.not_article,
+        # newscrawl.render) waits that one URL out or renders it, and the validate pipeline drops what stays
+        # one. Only refusals and walled sources slow the whole host down.
+        challenge = status == 200 and article and not request.meta.get(LADDER)
+        if not challenge:
+            self._slow_down(request)
         robots = request.url.split("?", 1)[0].endswith("/robots.txt")
         escalated = self._escalate(request, host, robots)
         if escalated is not None:
@@ -221,31 +242,31 @@ class BlockedMiddleware:
             self._stop(kind, host)
         if robots:
             return response  # robots.txt answered by a wall: Scrapy reads it as no rules, as any error page
-        plain = "impersonate" not in request.meta and "playwright" not in request.meta
-        if response.status == 200 and plain and (request.meta.get("ref") is not None or request.meta.get("article")):
-            # A 200 interstitial on a plain download of an article: the challenge machinery
-            # (newscrawl.not_article, newscrawl.render) waits it out or renders it, and the validate
-            # pipeline drops what stays one.
+        if challenge:
             return response
         self.stats.inc_value("newscrawl/blocked/dropped")
         raise Blocked(f"blocked by {kind} at {host}: {request.url} answered {response.status}")
 
     def _escalate(self, request: Request, host: str, robots: bool) -> Request | None:
+        """The ladder's next step for a walled request: the handshake, then (pages) the browser, then none."""
         profile = self.profile_for(request)
-        if profile is None:
+        step = int(request.meta.get(LADDER, 0))
+        if profile is None or step >= 2:
             return None
-        if "impersonate" not in request.meta:
+        if step == 0:
             self.walled_hosts.add(host)
             self.stats.inc_value("newscrawl/blocked/retried/impersonate")
-            return request.replace(meta={**request.meta, "impersonate": profile}, dont_filter=True)
+            # playwright False: downloaded, not rendered, even in a crawl that renders its pages
+            meta = {**request.meta, "impersonate": profile, "playwright": False, LADDER: 1}
+            return request.replace(meta=meta, dont_filter=True)
         page = not robots and (
             request.meta.get("ref") is not None
             or bool(request.meta.get("article"))
             or request.meta.get("source") not in PAGE_SOURCES_PLAIN
         )
-        if page and not request.meta.get("playwright") and getattr(self.crawler.spider, "render", None) is not False:
+        if page and getattr(self.crawler.spider, "render", None) is not False:
             self.stats.inc_value("newscrawl/blocked/retried/browser")
-            meta = {**request.meta, "playwright": True, "autothrottle_dont_adjust_delay": True}
+            meta = {**request.meta, "playwright": True, "autothrottle_dont_adjust_delay": True, LADDER: 2}
             meta.pop("impersonate", None)
             return request.replace(meta=meta, dont_filter=True)
         return None

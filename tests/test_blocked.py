@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -339,3 +340,57 @@ def test_a_host_that_stays_blocked_slows_down_and_ends_the_run_early(
     assert len(wall.requested()) == 5  # of the 21 the run had in store
     report = run_report(out)
     assert (report["finish_reason"], report["exit_code"]) == ("blocked", exitcodes.NO_ARTICLES)
+
+
+CHROMIUM = shutil.which("chromium") or ""
+# A wall no handshake passes, only a browser: the page sets a clearance cookie from a script and reloads.
+SCRIPT_WALL = CHALLENGE_BODY.replace(
+    b"<script>", b'<script>document.cookie="cf_clearance=ok; path=/";location.reload();</script><script>', 1
+)
+STUCK = "/www.pravda.com.ua/eng/news/2025/12/01/8009698/"  # its wall never lets anyone through
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="needs a system Chromium")
+def test_the_ladder_handshake_then_browser_then_dropped_with_a_reason(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """Opted in, a page walled beyond the handshake is rendered once in Chromium, and dropped if still walled."""
+    root = tmp_path / "mirror"
+    expected = [e for e in build_pravda(root) if e["lang"] == "en"]
+
+    def rule(path: str, chrome_like: bool, cookie: str) -> int | tuple[int, bytes] | None:
+        if not re.search(r"/\d+/$", path) or "/news/date_" in path:
+            return None
+        if path == STUCK:
+            return 403, CHALLENGE_BODY  # a challenge that never passes (and never reloads)
+        return 403 if "cf_clearance=ok" not in cookie else None
+
+    wall = walls(root, rule, SCRIPT_WALL)
+    out = tmp_path / "out"
+    result = crawl(
+        "pravda",
+        *WINDOW,
+        "lang=en",
+        mirror=wall.url,
+        out=out,
+        NEWSCRAWL_IMPERSONATE="1",
+        NEWSCRAWL_CHROMIUM=CHROMIUM,
+        NEWSCRAWL_RENDER_CHALLENGE_WAIT="3",
+        NEWSCRAWL_RENDER_TIMEOUT="20",
+    )
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    records = read_archive(out)
+    stuck = "https://www.pravda.com.ua" + STUCK.removeprefix("/www.pravda.com.ua")
+    assert sorted(r["url"] for r in records) == sorted(e["url"] for e in expected if e["url"] != stuck)
+    assert all(r["text"] == e["text"] for r in records for e in expected if e["url"] == r["url"])
+    stats = stats_of(result.stderr)
+    # every article once in the browser after the handshake failed; seven passed there, one stayed walled
+    assert stats["newscrawl/blocked/retried/browser"] == 8
+    # the first pages of a browser context met the wall and reloaded through it; later ones carried the cookie
+    assert 1 <= stats["newscrawl/blocked/passed/browser"] <= 7
+    assert stats["newscrawl/failed/blocked"] == 1
+    assert stats["newscrawl/articles/failed"] == 1
+    assert "blocked by cloudflare at www.pravda.com.ua: " + stuck + " answered 403" in result.stderr
+    # nothing reached the article pages with a plain handshake after the first wall named the host
+    impersonated = [p for p in wall.requested(chrome_like=True) if re.search(r"/\d{4}/\d{2}/\d{2}/\d+/$", p)]
+    assert len(impersonated) == 8

@@ -136,8 +136,9 @@ class WallLog:
             self.hits.append(hit)
 
 
-# Which wall a request meets: (path, Chrome-like hello, Cookie header) -> the wall's status, or None for content.
-Walls = Callable[[str, bool, str], int | None]
+# Which wall a request meets: (path, Chrome-like hello, Cookie header) -> the wall's status (or its status and
+# body), or None for content.
+Walls = Callable[[str, bool, str], int | tuple[int, bytes] | None]
 
 
 def tls_wall(walled: Callable[[str], bool]) -> Walls:
@@ -156,19 +157,20 @@ class TLSWallServer(ThreadingHTTPServer):
         class Handler(base):  # type: ignore[misc, valid-type]
             def do_GET(self) -> None:
                 chrome_like = bool(getattr(self.request, "chrome_like", False))
-                status = self.server.walls(self.path, chrome_like, self.headers.get("Cookie") or "")  # type: ignore[attr-defined]
-                self.server.wall_log.add(Hit(self.path, chrome_like, status is not None))  # type: ignore[attr-defined]
-                if status is None:
+                wall = self.server.walls(self.path, chrome_like, self.headers.get("Cookie") or "")  # type: ignore[attr-defined]
+                self.server.wall_log.add(Hit(self.path, chrome_like, wall is not None))  # type: ignore[attr-defined]
+                if wall is None:
                     super().do_GET()
                     return
+                status, page = wall if isinstance(wall, tuple) else (wall, body)
                 self.send_response(status)
                 self.send_header("Server", "cloudflare")
                 if status != 200:  # a 200 interstitial is known by its body alone
                     self.send_header("cf-mitigated", "challenge")
                 self.send_header("Content-Type", "text/html; charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Length", str(len(page)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(page)
 
         super().__init__(("127.0.0.1", 0), Handler)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
