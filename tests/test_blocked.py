@@ -21,6 +21,7 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl import settings as project_settings
 from newscrawl.blocking import blocked_message, wall_kind
+from newscrawl.politeness import user_agent
 from newscrawl.sites import get_site
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
@@ -227,6 +228,14 @@ def test_with_impersonation_the_articles_are_archived_exactly(
     assert walled >= 1 and report["counts"]["blocked"] == {"cloudflare@www.pravda.com.ua": walled}
     assert stats["newscrawl/blocked/retried/impersonate"] == walled
     assert "newscrawl/failed/blocked" not in stats
+    # what was sent: our User-Agent on the plain handshake, the browser's with its handshake; the contact always
+    contact = "https://github.com/newscrawl/newscrawl"
+    assert {(h.chrome_like, h.user_agent, h.sender) for h in wall.log.hits if not h.chrome_like} == {
+        (False, user_agent(contact), contact)
+    }
+    browsers = {h.user_agent for h in wall.log.hits if h.chrome_like}
+    assert len(browsers) == 1 and re.fullmatch(r"Mozilla/5\.0 \(.*\) Chrome/[\d.]+ Safari/537\.36", browsers.pop())
+    assert {h.sender for h in wall.log.hits if h.chrome_like} == {contact}
 
 
 NEWS_LISTING = re.compile(r"^/www\.eurointegration\.com\.ua/(rus/|eng/)?news/(page_\d+/)?$")

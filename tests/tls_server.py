@@ -124,6 +124,8 @@ class Hit:
     path: str
     chrome_like: bool
     walled: bool
+    user_agent: str = ""
+    sender: str = ""  # the From header
 
 
 @dataclass
@@ -158,7 +160,9 @@ class TLSWallServer(ThreadingHTTPServer):
             def do_GET(self) -> None:
                 chrome_like = bool(getattr(self.request, "chrome_like", False))
                 wall = self.server.walls(self.path, chrome_like, self.headers.get("Cookie") or "")  # type: ignore[attr-defined]
-                self.server.wall_log.add(Hit(self.path, chrome_like, wall is not None))  # type: ignore[attr-defined]
+                hit = Hit(self.path, chrome_like, wall is not None, self.headers.get("User-Agent") or "",
+                          self.headers.get("From") or "")
+                self.server.wall_log.add(hit)  # type: ignore[attr-defined]
                 if wall is None:
                     super().do_GET()
                     return

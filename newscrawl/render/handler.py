@@ -78,6 +78,9 @@ async def browser_headers(
     user_agent = scrapy_request_data["headers"].get("User-Agent")
     if user_agent:
         headers["user-agent"] = user_agent.decode("latin-1")
+    contact = scrapy_request_data["headers"].get("From")
+    if contact:  # the operator's contact, as on plain and impersonated requests (newscrawl.politeness)
+        headers["from"] = contact.decode("latin-1")
     return headers
 
 
