@@ -18,6 +18,7 @@ line the run ends with.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping
 from typing import Any, Self
@@ -26,6 +27,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import _schedule_coro
 from twisted.python.failure import Failure
 
@@ -135,6 +137,28 @@ def blocked_message(blocked: Mapping[str, int], impersonated: bool, profile: str
     else:
         advice = "try again later, crawl slower, or ask the site's owners to allow the crawler"
     return f"blocked by {walls}: {advice}"
+
+
+def check_settings(settings: BaseSettings) -> None:
+    """ValueError naming the first of this module's settings that is malformed, or the missing curl_cffi."""
+    raw = settings.get("NEWSCRAWL_IMPERSONATE", False)
+    try:
+        impersonate = settings.getbool("NEWSCRAWL_IMPERSONATE")
+    except ValueError:
+        raise ValueError(f"NEWSCRAWL_IMPERSONATE: {raw!r} is not 0 or 1") from None
+    raw = settings.get("NEWSCRAWL_BLOCKED_STOP_AFTER", 20)
+    if not str(raw).isdigit():
+        raise ValueError(f"NEWSCRAWL_BLOCKED_STOP_AFTER: {raw!r} is not a whole number >= 0")
+    for name in ("NEWSCRAWL_BLOCKED_DELAY", "NEWSCRAWL_BLOCKED_DELAY_MAX"):
+        raw = settings.get(name, 0)
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = -1.0
+        if not value >= 0:
+            raise ValueError(f"{name}: {raw!r} is not a number of seconds >= 0")
+    if impersonate and importlib.util.find_spec("curl_cffi") is None:
+        raise ValueError("NEWSCRAWL_IMPERSONATE needs curl_cffi: pip install 'newscrawl[impersonate]'")
 
 
 def exit_line(crawler: Crawler) -> str | None:

@@ -403,3 +403,80 @@ def test_the_ladder_handshake_then_browser_then_dropped_with_a_reason(
     # nothing reached the article pages with a plain handshake after the first wall named the host
     impersonated = [p for p in wall.requested(chrome_like=True) if re.search(r"/\d{4}/\d{2}/\d{2}/\d+/$", p)]
     assert len(impersonated) == 8
+
+
+# --- the impersonating downloader itself ----------------------------------------------------------------
+def test_impersonated_downloads_keep_the_timeout_and_the_size_limit(tmp_path: Path) -> None:
+    """The handshake path honours DOWNLOAD_TIMEOUT and DOWNLOAD_MAXSIZE, and maps curl's failures to Scrapy's."""
+    import asyncio
+    import threading
+
+    from scrapy import Request
+    from scrapy.exceptions import DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.impersonate import ImpersonateDownloader
+
+    root = tmp_path / "root"
+    (root / "big").mkdir(parents=True)
+    (root / "big" / "index.html").write_bytes(b"<p>" + b"x" * 200_000 + b"</p>")
+    (root / "small").mkdir()
+    (root / "small" / "index.html").write_bytes(b"<p>small</p>")
+    release = threading.Event()
+    arrived = threading.Event()
+
+    def rule(path: str, chrome_like: bool, cookie: str) -> int | None:
+        if path == "/hang/":
+            arrived.set()
+            release.wait(60)  # held until the client has given up
+        return None
+
+    wall = serve_wall(root, tmp_path, rule)
+    crawler = get_crawler(settings_dict={"DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 100_000})
+    downloader = ImpersonateDownloader(crawler, wall.url)
+
+    async def fetch(path: str) -> Any:
+        url = wall.url + path
+        return await downloader.download(Request(url, meta={"impersonate": "chrome"}), url)
+
+    async def scenario() -> None:
+        small = await fetch("/small/")
+        assert (small.status, small.body, small.flags) == (200, b"<p>small</p>", ["impersonate"])
+        with pytest.raises(DownloadCancelledError, match="larger than download max size"):
+            await fetch("/big/")
+        with pytest.raises(DownloadTimeoutError):
+            await fetch("/hang/")
+        assert arrived.is_set()
+        release.set()
+        await downloader.close()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        wall.stop()
+    closed = ImpersonateDownloader(crawler, None)
+
+    async def refused() -> None:
+        url = wall.url + "/small/"  # the server is stopped: nothing listens there any more
+        with pytest.raises(DownloadConnectionRefusedError):
+            await closed.download(Request(url, meta={"impersonate": "chrome"}), url)
+        await closed.close()
+
+    asyncio.run(refused())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "line"),
+    [
+        ("NEWSCRAWL_IMPERSONATE", "chrome", "NEWSCRAWL_IMPERSONATE: 'chrome' is not 0 or 1"),
+        ("NEWSCRAWL_BLOCKED_STOP_AFTER", "-1", "NEWSCRAWL_BLOCKED_STOP_AFTER: '-1' is not a whole number >= 0"),
+        ("NEWSCRAWL_BLOCKED_DELAY", "nan", "NEWSCRAWL_BLOCKED_DELAY: 'nan' is not a number of seconds >= 0"),
+    ],
+)
+def test_a_bad_blocking_setting_is_a_usage_error(tmp_path: Path, name: str, value: str, line: str) -> None:
+    """A malformed setting of this feature stops the run before any request, with exit 2 and one line."""
+    result = run_crawl("pravda", output=tmp_path / "out", settings={name: value}, timeout=120)
+    assert isinstance(result, subprocess.CompletedProcess)
+    assert (result.returncode, last_line(result.stderr)) == (exitcodes.USAGE, f"newscrawl: error: {line}")
+    assert "Spider opened" not in result.stderr

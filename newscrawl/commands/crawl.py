@@ -19,6 +19,8 @@ from scrapy.exceptions import UsageError as ScrapyUsageError
 
 from newscrawl import exitcodes
 from newscrawl.archive.store import ArchiveLocked, SiteLock
+from newscrawl.blocking import check_settings as check_blocking
+from newscrawl.blocking import exit_line
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.politeness import check_settings as check_politeness
@@ -55,6 +57,7 @@ def check_settings(settings: Any) -> None:
             raise UsageError(f"{name}: {raw!r} is not a positive whole number") from None
     try:
         check_politeness(settings)
+        check_blocking(settings)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -117,8 +120,6 @@ class Command(ScrapyCrawl):
                 lock.release()
         self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
         if self.exitcode == exitcodes.NO_ARTICLES:
-            from newscrawl.blocking import exit_line
-
             line = exit_line(crawler)
             if line is not None:  # what blocked the run, instead of "site down"
                 print(f"newscrawl: {line}", file=sys.stderr)
