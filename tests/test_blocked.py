@@ -480,3 +480,26 @@ def test_a_bad_blocking_setting_is_a_usage_error(tmp_path: Path, name: str, valu
     assert isinstance(result, subprocess.CompletedProcess)
     assert (result.returncode, last_line(result.stderr)) == (exitcodes.USAGE, f"newscrawl: error: {line}")
     assert "Spider opened" not in result.stderr
+
+
+def test_a_wall_the_handshake_does_not_pass_ends_with_the_blocked_line(
+    tmp_path: Path, walls: Callable[..., WallMirror]
+) -> None:
+    """Opted in and still walled everywhere: exit 4, each source dropped as blocked, the line says so."""
+    root = tmp_path / "mirror"
+    build_pravda(root)
+    wall = walls(root, lambda path, chrome_like, cookie: 403)
+    out = tmp_path / "out"
+    result = crawl("pravda", *WINDOW, "render=off", mirror=wall.url, out=out, NEWSCRAWL_IMPERSONATE="1")
+    assert result.returncode == exitcodes.NO_ARTICLES, result.stderr[-3000:]
+    walled = len(wall.requested(walled=True))
+    assert last_line(result.stderr) == (
+        f"newscrawl: blocked by cloudflare at www.pravda.com.ua ({walled} responses): the browser-grade handshake "
+        "did not get through either; try again later, crawl slower, or ask the site's owners to allow the crawler"
+    )
+    # every source tried with the handshake exactly once, and then given up
+    assert sorted(wall.requested(chrome_like=True)) == sorted(set(wall.requested(chrome_like=True)))
+    assert len(wall.requested(chrome_like=True)) == 21
+    counts = run_report(out)["counts"]
+    assert counts["failed_by_reason"] == {"blocked": 20}
+    assert read_archive(out) == []
