@@ -32,6 +32,7 @@ from scrapy.utils.defer import _schedule_coro
 from twisted.python.failure import Failure
 
 from newscrawl.politeness import floor_delay
+from newscrawl.sites import site_for_url
 from newscrawl.urls import host_of
 
 CLOUDFLARE = "cloudflare"
@@ -214,8 +215,6 @@ class BlockedMiddleware:
         """The browser profile the request's site declares, when the user turned impersonation on."""
         if not self.impersonate:
             return None
-        from newscrawl.sites import site_for_url
-
         site = site_for_url(request.url) or getattr(self.crawler.spider, "site", None)
         if site is None or host_of(request.url) not in site.hosts:
             return None
@@ -239,9 +238,8 @@ class BlockedMiddleware:
             kind = wall_kind(response.status, _headers_of(response), response.body)
         if kind is None:
             self.in_a_row.pop(host, None)
-            if request.meta.get("playwright") and response.status in WALL_STATUSES and wall_kind(
-                response.status, _headers_of(response), b""
-            ):
+            sent_through = request.meta.get(LADDER) == 2 or wall_kind(response.status, _headers_of(response), b"")
+            if request.meta.get("playwright") and response.status in WALL_STATUSES and sent_through:
                 # The wall's first answer (403, cf-mitigated) reloaded into the page in the browser: the page
                 # is what was asked for, not an HTTP error for HttpErrorMiddleware to drop.
                 self.stats.inc_value("newscrawl/blocked/passed/browser")

@@ -12,8 +12,9 @@ request, reads bodies whole whatever ``DOWNLOAD_MAXSIZE`` says, and ignores ``DO
 the part of it we need, composed with our handler.
 
 What is sent: the request's own headers (Scrapy's cookies, ``From`` with the contact, ``Referer`` ...)
-except ``User-Agent`` and ``Accept-Encoding``, which come from the browser profile: a crawler's
-User-Agent over a Chrome handshake is the very mismatch such layers look for. Redirects, retries and
+except ``User-Agent``, ``Accept``, ``Accept-Language`` and ``Accept-Encoding``, which come from the browser
+profile: a crawler's User-Agent over a Chrome handshake is the very mismatch such layers look for. libcurl
+decodes the body it asked compressed, so ``Content-Encoding`` is not passed on. Redirects, retries and
 cookies stay Scrapy's (curl follows no redirect and keeps no cookie).
 """
 
@@ -39,7 +40,8 @@ from scrapy.responsetypes import responsetypes
 
 # Set by libcurl for the body it decoded, or hop-by-hop: wrong for the Response Scrapy gets.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
-_PROFILE_HEADERS = frozenset({"user-agent", "accept-encoding"})
+# The browser profile's own, in its own order: Scrapy's defaults here would mark the request as no browser's.
+_PROFILE_HEADERS = frozenset({"user-agent", "accept", "accept-language", "accept-encoding"})
 
 
 class ImpersonateDownloader:
