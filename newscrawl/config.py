@@ -181,6 +181,25 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSCRAWL_RENDER_RECYCLE_PAGES", INT, 100,
         "pages per browser context before a fresh one replaces it", min=1, max=1_000_000,
     ),
+    # --- bot walls (newscrawl.blocking)
+    Setting(
+        "NEWSCRAWL_IMPERSONATE", BOOL, False,
+        "answer a bot wall with the browser-grade handshake the site profile declares (curl_cffi); off: an "
+        "anti-bot check is respected, not answered",
+    ),
+    Setting(
+        "NEWSCRAWL_BLOCKED_STOP_AFTER", INT, 20,
+        "bot walls in a row from one host, nothing else between, that end the crawl (0: never)", min=0,
+        max=1_000_000,
+    ),
+    Setting(
+        "NEWSCRAWL_BLOCKED_DELAY", FLOAT, 10.0,
+        "a walled host's downloader delay is at least this, doubled on each wall (0: no slow-down)", min=0,
+        max=DAY, unit="seconds",
+    ),
+    Setting(
+        "NEWSCRAWL_BLOCKED_DELAY_MAX", FLOAT, 120.0, "... and at most this", min=0, max=DAY, unit="seconds",
+    ),
     # --- the run's log
     Setting(
         "NEWSCRAWL_PROGRESS_INTERVAL", FLOAT, 10.0, "seconds between progress lines in the log (0: none)",

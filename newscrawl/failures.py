@@ -67,6 +67,7 @@ _BY_MESSAGE: tuple[tuple[str, str], ...] = (
     ("Filtered offsite request", "offsite"),
     ("max redirections reached", "redirect_loop"),
     ("during decompression", "decompression_too_large"),
+    ("blocked by ", "blocked"),  # newscrawl.blocking.Blocked: a bot wall answered, nothing more to try
 )
 
 

@@ -13,13 +13,16 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+
+if TYPE_CHECKING:
+    from newscrawl.impersonate import ImpersonateDownloader
 
 
 def validate_mirror(value: str) -> str:
@@ -169,14 +172,18 @@ class DownloadHandler(MirrorDownloadHandler):
     """The project's http(s) handler: plain downloads (from ``NEWSCRAWL_MIRROR`` when set); a request that
     asks for rendering (``meta["playwright"]``) goes to ``newscrawl.render``'s handler, imported and built
     on the first such request, so a crawl that renders nothing never imports Playwright (a fifth of a
-    cron run's start-up)."""
+    cron run's start-up). A request with ``meta["impersonate"]`` (a browser profile) is downloaded with
+    that browser's TLS handshake (``newscrawl.impersonate``, curl_cffi), built the same lazy way."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._crawler = crawler
         self._render: HTTP11DownloadHandler | None = None
+        self._impersonate: ImpersonateDownloader | None = None
 
     async def download_request(self, request: Request) -> Response:
+        if request.meta.get("impersonate") and not request.meta.get("playwright"):
+            return await self._download_impersonated(request)
         if not request.meta.get("playwright"):
             return await super().download_request(request)
         if self._render is None:
@@ -185,7 +192,18 @@ class DownloadHandler(MirrorDownloadHandler):
             self._render = RenderDownloadHandler(self._crawler)
         return await self._render.download_request(request)
 
+    async def _download_impersonated(self, request: Request) -> Response:
+        if self._impersonate is None:
+            from newscrawl.impersonate import ImpersonateDownloader
+
+            self._impersonate = ImpersonateDownloader(self._crawler, self.mirror)
+        if not self.mirror or request.url.startswith(self.mirror + "/"):
+            return await self._impersonate.download(request, request.url)
+        return await self._impersonate.download(request, mirror_url(self.mirror, request.url))
+
     async def close(self) -> None:
+        if self._impersonate is not None:
+            await self._impersonate.close()
         if self._render is not None:
             await self._render.close()
         await super().close()

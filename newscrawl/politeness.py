@@ -57,6 +57,12 @@ class ContactUserAgent:
         return cls()
 
     def update_settings(self, settings: Settings) -> None:
+        contact = settings.get("NEWSCRAWL_CONTACT") or ""
+        headers = settings.getdict("DEFAULT_REQUEST_HEADERS")
+        if contact and "From" not in headers:
+            # The contact also travels in From, which survives when a browser profile replaces the User-Agent
+            # (newscrawl.impersonate).
+            settings.set("DEFAULT_REQUEST_HEADERS", {**headers, "From": contact}, priority="project")
         if (settings.getpriority("USER_AGENT") or 0) > SETTINGS_PRIORITIES["project"]:
             return
         settings.set("USER_AGENT", user_agent(settings.get("NEWSCRAWL_CONTACT") or ""), priority="project")

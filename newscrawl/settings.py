@@ -19,6 +19,9 @@ COMMANDS_MODULE = "newscrawl.commands"
 globals().update(defaults(os.environ))
 
 DOWNLOADER_MIDDLEWARES = {
+    # bot walls (403/429/503 with a WAF signature, 200 interstitials) counted, slowed down, escalated or
+    # dropped (newscrawl.blocking); after HttpCompression (590), before the challenge and retry middlewares
+    "newscrawl.blocking.BlockedMiddleware": 585,
     # a JavaScript challenge goes to the browser first (newscrawl.render), before waiting it out plainly
     "newscrawl.render.middleware.EscalateChallengeMiddleware": 580,
     # after HttpCompression (590) has unpacked the body, before Retry (550)

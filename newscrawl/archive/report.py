@@ -23,6 +23,8 @@ from newscrawl import __version__, exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
+from newscrawl.blocking import FINISH_REASON as BLOCKED_REASON
+from newscrawl.blocking import blocked_hosts
 from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import lost_by_reason
 
@@ -74,18 +76,21 @@ def counts(stats: dict[str, Any]) -> dict[str, Any]:
         "failed_requests": failed,  # by source
         "failed_by_reason": failed_by_reason,  # newscrawl.failures: timeout, connection_refused, http_404, ...
         "requests": int(stats.get("downloader/request_count") or 0),
+        "blocked": blocked_hosts(stats),  # newscrawl.blocking: bot-wall responses by "<kind>@<host>"
     }
 
 
 def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
-    """NO_ARTICLES when the site could not be reached at all (``site_unreachable``); FAILED unless the run
-    finished (or stopped at a CLOSESPIDER_* limit) without losing an article (``newscrawl.lost``);
-    NO_ARTICLES when nothing the sources gave was an article, archived or archivable (site down, changed, or
-    blocking us; articles and sitemaps skipped as seen by an earlier run count as found), unless another
-    part of the crawl set the code of a finished run (``preset``: DRIFT from the quality guard, OK from a
-    worker that joined a distributed run whose work was done); else OK."""
+    """NO_ARTICLES when the site could not be reached at all (``site_unreachable``) or a host kept walling us
+    (``blocked``); FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit) without losing an
+    article (``newscrawl.lost``); NO_ARTICLES when nothing the sources gave was an article, archived or
+    archivable (site down, changed, or blocking us; articles and sitemaps skipped as seen by an earlier run
+    count as found), unless another part of the crawl set the code of a finished run (``preset``: DRIFT from
+    the quality guard, OK from a worker that joined a distributed run whose work was done); else OK."""
     if reason == SITE_UNREACHABLE:
         return exitcodes.NO_ARTICLES  # the site (or the mirror) did not answer at all
+    if reason == BLOCKED_REASON:
+        return exitcodes.FAILED if run.get("lost") else exitcodes.NO_ARTICLES  # a host kept walling us
     if reason != "finished" and not (reason or "").startswith("closespider_"):
         return exitcodes.FAILED
     if run.get("lost"):
@@ -114,6 +119,7 @@ def summary_table(manifest: dict[str, Any]) -> str:
         ("lost", ", ".join(f"{k} {v}" for k, v in run["lost"].items()) or 0),
         ("failed requests", ", ".join(f"{k} {v}" for k, v in run["failed_requests"].items()) or 0),
         ("failure reasons", ", ".join(f"{k} {v}" for k, v in run["failed_by_reason"].items()) or "none"),
+        ("blocked", ", ".join(f"{k} {v}" for k, v in run.get("blocked", {}).items()) or "no"),
         ("files", ", ".join(f["path"] for f in manifest["files"]) or "none"),
     ]
     width = max(len(name) for name, _ in rows)

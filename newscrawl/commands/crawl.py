@@ -20,6 +20,8 @@ from scrapy.spiderloader import get_spider_loader
 
 from newscrawl import config, exitcodes
 from newscrawl.archive.store import ArchiveLocked, SiteLock
+from newscrawl.blocking import check_settings as check_blocking
+from newscrawl.blocking import exit_line as blocked_exit_line
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
 from newscrawl.quality import parse_overrides
@@ -37,6 +39,7 @@ def check_settings(settings: Any) -> None:
             raise UsageError(str(exc)) from None
     try:
         check_chromium_setting(settings)
+        check_blocking(settings)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     out = Path(settings.get("NEWSCRAWL_OUTPUT") or "output")
@@ -144,7 +147,12 @@ class Command(ScrapyCrawl):
             from newscrawl.outcome import exit_line
 
             stats = crawler.stats.get_stats() if crawler.stats else {}
-            print(exit_line(site_key, self.exitcode, stats, log_file=self.settings.get("LOG_FILE")), file=sys.stderr)
+            blocked = blocked_exit_line(crawler) if self.exitcode == exitcodes.NO_ARTICLES else None
+            if blocked is not None:  # what blocked the run, instead of "site down"
+                print(f"newscrawl: error: {site_key}: {blocked} (exit {self.exitcode})", file=sys.stderr)
+            else:
+                log_file = self.settings.get("LOG_FILE")
+                print(exit_line(site_key, self.exitcode, stats, log_file=log_file), file=sys.stderr)
 
     def _fail(self, code: int, message: str) -> None:
         # The same shape as the line of a run that ended non-zero (newscrawl.outcome): cron mails it.

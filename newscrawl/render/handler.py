@@ -79,6 +79,9 @@ async def browser_headers(
     user_agent = scrapy_request_data["headers"].get("User-Agent")
     if user_agent:
         headers["user-agent"] = user_agent.decode("latin-1")
+    contact = scrapy_request_data["headers"].get("From")
+    if contact:  # the operator's contact, as on plain and impersonated requests (newscrawl.politeness)
+        headers["from"] = contact.decode("latin-1")
     return headers
 
 
@@ -167,7 +170,13 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler, MirrorDownloadHandl
         methods = request.meta.get("playwright_page_methods") or ()
         if isinstance(methods, Mapping):
             methods = list(methods.values())
+        extra: dict[str, Any] = {}
+        if self.mirror and self.mirror.startswith("https://"):
+            # A local HTTPS mirror (the bot-wall tests) has a self-signed certificate; a live site never
+            # goes unverified: this is only set when every request is answered from the mirror.
+            extra["playwright_context_kwargs"] = {"ignore_https_errors": True}
         return {
+            **extra,
             "playwright_context": context,
             "playwright_page_init_callback": partial(
                 self._init_page, request.meta.get("playwright_page_init_callback"), state

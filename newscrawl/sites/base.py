@@ -108,6 +108,9 @@ class Site:
     article_shapes: tuple[UrlShape, ...] = ()  # further article URL shapes (slug URLs, ...)
     quality: QualityThresholds = QualityThresholds()  # the drift guard's floors
     legacy_encoding: str | None = None  # charset of old pages that declare none (extraction.decode)
+    # browser whose TLS/HTTP2 handshake the site's anti-bot layer wants (curl_cffi's name, e.g. "chrome");
+    # used only when the crawl opts in with NEWSCRAWL_IMPERSONATE (newscrawl.blocking, newscrawl.impersonate)
+    impersonate: str | None = None
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"

@@ -11,7 +11,7 @@ golden test. Fixture (``tests/fixtures/sites/champion/``): a real saved page (SI
 from __future__ import annotations
 
 from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, UPGroupParser, slug_shape
+from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser, slug_shape
 
 _SLUG = slug_shape(r"(?P<prefix>ukr/)")
 
@@ -29,4 +29,5 @@ SITE = Site(
     feeds=("{prefix}rss/",),
     listings=("{prefix}news/",),
     boilerplate=FAMILY_BOILERPLATE,
+    impersonate=FAMILY_IMPERSONATE,
 )

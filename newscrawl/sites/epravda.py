@@ -14,7 +14,13 @@ from __future__ import annotations
 import re
 
 from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_MONTHLY_SITEMAP, UPGroupParser, slug_shape
+from newscrawl.sites.upgroup import (
+    FAMILY_BOILERPLATE,
+    FAMILY_IMPERSONATE,
+    FAMILY_MONTHLY_SITEMAP,
+    UPGroupParser,
+    slug_shape,
+)
 
 SITE = Site(
     key="epravda",
@@ -33,4 +39,5 @@ SITE = Site(
     monthly_sitemap=FAMILY_MONTHLY_SITEMAP,
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
+    impersonate=FAMILY_IMPERSONATE,
 )

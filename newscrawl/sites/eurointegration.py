@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, UPGroupParser
+from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser
 
 SITE = Site(
     key="eurointegration",
@@ -31,6 +31,7 @@ SITE = Site(
     monthly_sitemap=re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$"),
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
+    impersonate=FAMILY_IMPERSONATE,
     legacy_encoding="cp1251",
     render_on_challenge=True,  # the cbtYmTName cookie script of 2023 passes in a browser
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_MONTHLY_SITEMAP, UPGroupParser
+from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, FAMILY_MONTHLY_SITEMAP, UPGroupParser
 
 SITE = Site(
     key="pravda",
@@ -36,4 +36,5 @@ SITE = Site(
     monthly_sitemap=FAMILY_MONTHLY_SITEMAP,
     news_sitemaps=("sitemap/sitemap-news.xml",),
     boilerplate=FAMILY_BOILERPLATE,
+    impersonate=FAMILY_IMPERSONATE,
 )

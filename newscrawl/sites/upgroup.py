@@ -35,6 +35,10 @@ from newscrawl.urls import normalize_url
 
 # Monthly sitemaps of the group: ``/sitemap/sitemap-2025-12.xml.gz`` (groups: year, month).
 FAMILY_MONTHLY_SITEMAP = re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$")
+# The group's anti-bot layer judges the TLS/HTTP2 fingerprint (2026: 403 on pravda's /news/ and sitemaps
+# to non-browser handshakes; fundus gives its Ukrainska Pravda publisher impersonate="chrome"). Used only
+# when a crawl opts in with NEWSCRAWL_IMPERSONATE (newscrawl.blocking).
+FAMILY_IMPERSONATE = "chrome"
 
 # Path sections of the current platform that hold no articles even when their last segment ends in digits.
 NOT_ARTICLE_SECTIONS = ("tags", "authors", "author", "archives", "projects", "rss", "sitemap", "search", "static")
