@@ -22,10 +22,10 @@ from newscrawl import exitcodes
 from newscrawl import settings as project_settings
 from newscrawl.blocking import blocked_message, wall_kind
 from newscrawl.politeness import user_agent
+from newscrawl.samples.eurointegration import build_mirror as build_euro
 from newscrawl.sites import get_site
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
-from newscrawl.samples.eurointegration import build_mirror as build_euro
 from tests.mirror_pravda import build_mirror as build_pravda
 from tests.tls_server import CHALLENGE_BODY, WallMirror, Walls, parse_client_hello, serve_wall, tls_wall
 
