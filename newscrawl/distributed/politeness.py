@@ -251,6 +251,7 @@ class SharedPoliteness:
     async def process_request(self, request: Request, spider: Any = None) -> None:
         request.meta.pop(HELD_META, None)  # a copy (retry, redirect) of a request that held a lease
         if self.failed:
+            self.give_back(request)
             raise IgnoreRequest("Redis unreachable: not asking the site without shared politeness")
         host, slot = self.slot(request)
         self.hosts.add(host)
@@ -319,10 +320,7 @@ class SharedPoliteness:
 
     def redis_failed(self, request: Request, exc: RedisError) -> None:
         """No permission, no request: the worker stops; the request's frontier lease returns to the queue."""
-        frontier_lease = request.meta.get(LEASE_META)
-        if frontier_lease is not None:
-            # Neither acknowledged when idle nor released: it expires in Redis and another worker takes it.
-            self.leases.held.discard(frontier_lease)
+        self.give_back(request)
         if self.failed:
             return
         self.failed = True
@@ -331,6 +329,12 @@ class SharedPoliteness:
         engine = self.crawler.engine
         if engine is not None:
             deferred_from_coro(engine.close_spider_async(reason="redis_unavailable"))
+
+    def give_back(self, request: Request) -> None:
+        frontier_lease = request.meta.get(LEASE_META)
+        if frontier_lease is not None:
+            # Neither acknowledged when idle nor released: it expires in Redis and another worker takes it.
+            self.leases.held.discard(frontier_lease)
 
     # --- the worker's life -----------------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
