@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from scrapy.core.downloader import Slot
 from scrapy.settings import Settings
 
 from newscrawl import exitcodes
 from newscrawl.distributed import DistributedAddon
+from newscrawl.distributed.politeness import FORGET, RELEASE, RESERVE, PacedSlot
 from tests.mirror_bulk import build_bulk_mirror
 from tests.polite_mirror import PoliteMirror, Throttle, polite_mirror
 from tests.redis_server import RedisServer, redis_server
@@ -140,3 +142,53 @@ def test_addon_adds_no_shared_politeness_without_redis() -> None:
     settings.set("NEWSCRAWL_REDIS_URL", "redis://127.0.0.1:1/0")
     DistributedAddon().update_settings(settings)
     assert settings.getdict("DOWNLOADER_MIDDLEWARES")["newscrawl.distributed.politeness.SharedPoliteness"] == 950
+
+
+# --- the scripts and the slot, against the same real Redis --------------------------------------------
+
+
+def test_scripts_space_limit_back_off_expire_and_forget(redis: RedisServer) -> None:
+    """The Lua scripts alone: gap, quarantine of an unknown host, in-flight limit, backoff, lease expiry, forget."""
+    server = Redis.from_url(redis.url)
+    reserve, release, forget = (server.register_script(s) for s in (RESERVE, RELEASE, FORGET))
+    keys = ["newscrawl:polite:h", "newscrawl:polite:h:inflight"]
+
+    def ask(lease: str, delay: int, limit: int = 1, lease_ms: int = 60_000) -> int:
+        return int(reserve(keys=keys, args=[lease, delay, limit, lease_ms, "1", "", 600_000]))
+
+    def done(lease: str, backoff: int = 0) -> None:
+        release(keys=keys, args=[lease, "1", "", backoff, 600_000])
+
+    assert 900 < ask("a", 1000) <= 1000  # a host Redis does not know waits one delay first
+    server.delete(*keys)
+    assert ask("a", 0) == 0  # granted
+    assert ask("a", 0) == 0  # the same lease asked again (a retried command) is the same grant
+    assert ask("b", 0) == -1  # limit 1: the host has its request in flight
+    done("a")
+    assert ask("b", 0, limit=1) == 0
+    done("b")
+    assert 200 < ask("c", 300) <= 300  # the gap counts from the last response
+    done("x", backoff=5000)  # a 429 answered: every worker waits for the host
+    assert 4800 < ask("c", 0) <= 5000
+    server.hset(keys[0], "backoff_until", 0)
+    assert ask("c", 0, lease_ms=100) == 0
+    assert ask("d", 0) == -1
+    time.sleep(0.2)  # the worker holding "c" died: its lease expires
+    assert ask("d", 0) == 0
+    assert forget(keys=keys) == 0  # "d" is in flight
+    done("d")
+    assert forget(keys=keys) == 1 and server.exists(*keys) == 0
+    # robots.txt not read yet by anyone: one request at a time, whatever the limit
+    assert int(reserve(keys=keys, args=["e", 0, 8, 60_000, "0", "", 600_000])) == 0
+    assert int(reserve(keys=keys, args=["f", 0, 8, 60_000, "0", "", 600_000])) == -1
+    release(keys=keys, args=["e", "1", "1000", 0, 600_000])  # its robots.txt says Crawl-delay: 1
+    assert 900 < int(reserve(keys=keys, args=["f", 0, 8, 60_000, "0", "", 600_000])) <= 1000
+    assert server.pttl(keys[0]) > 590_000  # idle state expires
+
+
+def test_paced_slot_leaves_the_waiting_to_redis() -> None:
+    """A paced slot makes Scrapy's downloader wait nothing, and still reports the delay Scrapy would wait."""
+    slot = Slot(2, 1.0, 0.5)
+    slot.__class__ = PacedSlot
+    assert isinstance(slot, PacedSlot) and slot.download_delay() == 0.0
+    assert all(0.5 <= slot.paced_delay() <= 1.5 for _ in range(100))
