@@ -184,6 +184,12 @@ def test_scripts_space_limit_back_off_expire_and_forget(redis: RedisServer) -> N
     release(keys=keys, args=["e", "1", "1000", 0, 600_000])  # its robots.txt says Crawl-delay: 1
     assert 900 < int(reserve(keys=keys, args=["f", 0, 8, 60_000, "0", "", 600_000])) <= 1000
     assert server.pttl(keys[0]) > 590_000  # idle state expires
+    # with a delay, the next request waits for the previous one's response, then the delay from there
+    server.delete(*keys)
+    assert ask("g", 0, limit=2) == 0
+    assert ask("h", 100, limit=2) == -1
+    done("g")
+    assert 50 < ask("h", 100, limit=2) <= 100
 
 
 def test_paced_slot_leaves_the_waiting_to_redis() -> None:
