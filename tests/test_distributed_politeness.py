@@ -198,3 +198,21 @@ def test_paced_slot_leaves_the_waiting_to_redis() -> None:
     slot.__class__ = PacedSlot
     assert isinstance(slot, PacedSlot) and slot.download_delay() == 0.0
     assert all(0.5 <= slot.paced_delay() <= 1.5 for _ in range(100))
+
+
+def test_worker_without_redis_does_not_ask_the_site_unpaced(tmp_path: Path, redis: RedisServer) -> None:
+    """A worker that cannot get its host's permission from Redis sends nothing more and stops (redis_unavailable)."""
+    small_mirror(tmp_path / "mirror", 8, ROBOTS_CRAWL_DELAY_1)
+    with polite_mirror(tmp_path / "mirror") as mirror:
+        procs = crawl(1, mirror, tmp_path, redis.url, NEWSCRAWL_REDIS_RETRY="2")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(mirror.times(HOST)) < 7:
+            time.sleep(0.005)
+        # right after a request arrived: the next one may go only a Crawl-delay after its response
+        redis.stop(kill=True)
+        killed_at = time.monotonic()
+        assert wait_all(procs, timeout=90) == [exitcodes.FAILED]
+        assert [t for t in mirror.times(HOST) if t > killed_at] == []  # its hoarded requests were not sent
+        log = logs_of(tmp_path, 1)[0].read_text("utf-8")
+        assert "Closing spider (redis_unavailable)" in log
+        assert "Redis unreachable for per-host politeness, stopping" in log
