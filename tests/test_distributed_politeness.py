@@ -7,8 +7,10 @@ assertions are on what the site saw.
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,12 @@ from typing import Any
 import pytest
 from redis import Redis
 from scrapy.core.downloader import Slot
+from scrapy.http import Response
 from scrapy.settings import Settings
 
 from newscrawl import exitcodes
 from newscrawl.distributed import DistributedAddon
-from newscrawl.distributed.politeness import FORGET, RELEASE, RESERVE, PacedSlot
+from newscrawl.distributed.politeness import FORGET, RELEASE, RESERVE, PacedSlot, decoded_body
 from tests.mirror_bulk import build_bulk_mirror
 from tests.polite_mirror import PoliteMirror, Throttle, polite_mirror
 from tests.redis_server import RedisServer, redis_server
@@ -216,3 +219,16 @@ def test_worker_without_redis_does_not_ask_the_site_unpaced(tmp_path: Path, redi
         log = logs_of(tmp_path, 1)[0].read_text("utf-8")
         assert "Closing spider (redis_unavailable)" in log
         assert "Redis unreachable for per-host politeness, stopping" in log
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", None])
+def test_robots_body_read_before_decompression(encoding: str | None) -> None:
+    """The shared Crawl-delay is read from robots.txt as Scrapy will see it, whatever its Content-Encoding."""
+    body = b"User-agent: *\nCrawl-delay: 3\n"
+    packed = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        None: lambda data: data,
+    }[encoding](body)
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    assert decoded_body(Response("https://x/robots.txt", body=packed, headers=headers)) == body

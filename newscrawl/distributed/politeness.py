@@ -51,8 +51,10 @@ from scrapy.core.downloader import Slot
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.utils._compression import _inflate, _unbrotli
 from scrapy.utils.asyncio import create_looping_call, sleep
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.gz import gunzip
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 
@@ -67,6 +69,7 @@ HELD_META = "newscrawl_polite_lease"
 IDLE_TTL = 600.0  # seconds a host's state outlives its last request (plus any backoff)
 POLL = 0.05  # seconds between asks while the host has all its requests in flight
 BACKOFF_STATUSES = frozenset({429, 503})
+ROBOTS_MAX_BYTES = 1 << 20  # a robots.txt that inflates beyond this is not parsed here (no shared Crawl-delay)
 
 _NOW = """
 local t = redis.call('TIME')
@@ -150,6 +153,18 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return 1
 """
 )
+
+
+def decoded_body(response: Response) -> bytes:
+    """The body as HttpCompressionMiddleware (590) will hand it on: we see the response before it does."""
+    encoding = (response.headers.get("Content-Encoding") or b"").strip().lower()
+    if encoding in (b"gzip", b"x-gzip"):
+        return gunzip(response.body, max_size=ROBOTS_MAX_BYTES)
+    if encoding == b"deflate":
+        return _inflate(response.body, max_size=ROBOTS_MAX_BYTES)
+    if encoding == b"br":
+        return _unbrotli(response.body, max_size=ROBOTS_MAX_BYTES)
+    return response.body
 
 
 class PacedSlot(Slot):
@@ -243,7 +258,7 @@ class SharedPoliteness:
         if response is not None and response.status == 200:
             try:
                 parser = load_object(self.crawler.settings["ROBOTSTXT_PARSER"]).from_crawler(
-                    self.crawler, response.body
+                    self.crawler, decoded_body(response)
                 )
                 getter = getattr(parser, "crawl_delay", None)
                 delay = float((getter(self.user_agent) if getter else None) or 0.0)
