@@ -67,9 +67,10 @@ def test_three_workers_keep_robots_crawl_delay_between_all_their_requests(tmp_pa
         assert len(assert_archived_once(tmp_path / "output", expected)) == 8
         times = mirror.times(HOST)
         assert mirror.smallest_gap(HOST) >= 0.9, mirror.gaps(HOST)
-        # every request that reached the site was granted by Redis, and every worker sent some
+        # every request that reached the site was granted by Redis, and the work was shared (a worker
+        # that started late on a busy machine may find none left, so two of three is the premise)
         granted = [stat(log, "newscrawl/distributed/politeness/granted") for log in logs_of(tmp_path, 3)]
-        assert sum(granted) == len(times) and min(granted) >= 1, granted
+        assert sum(granted) == len(times) and sorted(granted)[1] >= 1, granted
 
 
 def test_retry_after_seen_by_one_worker_pauses_every_worker(tmp_path: Path, redis: RedisServer) -> None:
