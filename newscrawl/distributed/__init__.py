@@ -3,8 +3,9 @@
 ``NEWSCRAWL_REDIS_URL`` switches a crawl to distributed mode. The :class:`DistributedAddon` (always
 listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filter with a leasing queue
 (:mod:`newscrawl.distributed.scheduler`) of JSON requests (:mod:`newscrawl.distributed.serializer`, never
-pickle), the worker extension and spider middleware
-(:mod:`newscrawl.distributed.worker`), and the archive writes through the Redis seen-index
+pickle), the worker extension and spider middleware (:mod:`newscrawl.distributed.worker`), per-host
+politeness shared in Redis (:mod:`newscrawl.distributed.politeness`), and the archive writes through the
+Redis seen-index
 (:mod:`newscrawl.archive.redis_index`). Without the setting this module imports nothing from Redis.
 
 Settings (``-s NAME=VALUE`` or environment variables of the same name):
@@ -89,6 +90,11 @@ class DistributedAddon:
         settings.set_in_component_priority_dict("EXTENSIONS", "newscrawl.distributed.worker.DistributedWorker", 90)
         settings.set_in_component_priority_dict(
             "SPIDER_MIDDLEWARES", "newscrawl.distributed.worker.LeaseMiddleware", 50
+        )
+        # Per-host politeness across all workers (newscrawl.distributed.politeness): after robots.txt (100)
+        # and the HTTP cache (900), so only requests that go to the site wait; first to see each response.
+        settings.set_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", "newscrawl.distributed.politeness.SharedPoliteness", 950
         )
 
 
