@@ -55,7 +55,11 @@ class MirrorDownloadHandler(HTTP11DownloadHandler):
     async def download_request(self, request: Request) -> Response:
         if not self.mirror or request.url.startswith(self.mirror + "/"):
             return await super().download_request(request)
-        response = await super().download_request(request.replace(url=mirror_url(self.mirror, request.url)))
+        mirrored = request.replace(url=mirror_url(self.mirror, request.url))
+        response = await super().download_request(mirrored)
+        # The copy's meta is its own: AutoThrottle reads the latency from the request it scheduled.
+        if "download_latency" in mirrored.meta:
+            request.meta["download_latency"] = mirrored.meta["download_latency"]
         return response.replace(url=request.url, request=request)
 
 

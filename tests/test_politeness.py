@@ -248,3 +248,31 @@ def test_crawl_delay_capped_and_absent() -> None:
     assert extension.crawler.stats.get_value("newscrawl/robots/crawl_delay_capped") == 1  # type: ignore[union-attr]
     _, slot = _crawl_delay(None)
     assert (slot.delay, slot.jitter) == (0.0, 0.5)
+
+
+def test_mirror_download_keeps_the_latency_for_autothrottle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download through NEWSCRAWL_MIRROR reports its latency on the request the engine scheduled, so
+    AutoThrottle adjusts to a mirror as to a live site (the mirrored copy's meta is its own)."""
+    import asyncio
+
+    from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.mirror import MirrorDownloadHandler
+
+    seen: list[str] = []
+
+    async def fake_download(self: object, request: Request) -> HtmlResponse:
+        seen.append(request.url)
+        request.meta["download_latency"] = 0.75
+        return HtmlResponse(request.url, body=b"<html></html>", request=request)
+
+    monkeypatch.setattr(HTTP11DownloadHandler, "download_request", fake_download)
+    # Built without its HTTP/1.1 machinery (which needs a running reactor): only the mirror's own step is tested.
+    handler = MirrorDownloadHandler.__new__(MirrorDownloadHandler)
+    handler.mirror = "http://127.0.0.1:8000"
+    request = Request("https://www.eurointegration.com.ua/news/")
+    response = asyncio.run(handler.download_request(request))
+    assert seen == ["http://127.0.0.1:8000/www.eurointegration.com.ua/news/"]
+    assert (response.url, response.request) == ("https://www.eurointegration.com.ua/news/", request)
+    assert request.meta["download_latency"] == 0.75
