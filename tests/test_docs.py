@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -159,23 +158,34 @@ def readme_section(title: str) -> str:
     return text[start : end if end != -1 else None]
 
 
+def text_blocks(text: str) -> list[str]:
+    """The fenced blocks with no language (program output), in order."""
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", text, flags=re.S | re.M)
+    return [body for lang, body in blocks if not lang]
+
+
 @pytest.mark.e2e
 def test_readme_offline_quick_start(tmp_path: Path) -> None:
-    """The README's offline quick start, run line by line from a fresh folder, archives the articles it says."""
+    """The README's offline quick start, run line by line from a fresh folder, prints what it shows and archives
+    the articles it says."""
     import os
-    import socket
 
-    [block] = code_blocks(readme_section("Offline quick start"), "sh")
-    lines = block.replace("\\\n", " ").splitlines()
-    assert [line.split()[0] for line in lines] == ["python", "newscrawl", "scrapy", "newscrawl"]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    lines = [line.replace("8000", str(port)) for line in lines]
+    section = readme_section("Offline quick start")
+    [block] = code_blocks(section, "sh")
+    lines = block.splitlines()
+    assert lines == [
+        "newscrawl mirror build eurointegration mirror",
+        "newscrawl mirror serve mirror &",
+        "scrapy crawl eurointegration -s NEWSCRAWL_MIRROR=http://127.0.0.1:8000",
+        "newscrawl archive stats",
+    ]
+    built_text, served_text = text_blocks(section)
+    quickstart = (ROOT / "docs" / "quickstart.md").read_text("utf-8")
+    assert block in code_blocks(quickstart, "sh")  # one quick start, two places
+    assert [built_text, served_text] == text_blocks(quickstart)[:2]
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(ROOT),  # "from a source checkout": the mirror builder lives in the tests
         "SCRAPY_SETTINGS_MODULE": "newscrawl.settings",  # scrapy.cfg's project, from another folder
     }
 
@@ -183,22 +193,29 @@ def test_readme_offline_quick_start(tmp_path: Path) -> None:
         return subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True,
                               timeout=300)
 
-    assert sh(lines[0]).returncode == 0
-    assert lines[1].endswith(" &")
-    server = subprocess.Popen(["bash", "-c", f"exec {lines[1].removesuffix(' &')}"], cwd=tmp_path, env=env)
+    built = sh(lines[0])
+    assert (built.returncode, built.stdout, built.stderr) == (0, built_text, "")
+    # Port 0: the system picks a free port; the server prints the URL it listens on once it listens.
+    server = subprocess.Popen(["bash", "-c", f"exec {lines[1].removesuffix(' &')} --port 0"], cwd=tmp_path,
+                              env=env, stderr=subprocess.PIPE, text=True)
     try:
-        while True:  # wait for the server to listen (the fail-safe is the test's own timeout)
-            assert server.poll() is None, "the mirror server exited"
-            with socket.socket() as client:
-                if client.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        crawl = sh(lines[2])
+        assert server.stderr is not None
+        served = "".join(server.stderr.readline() for _ in served_text.splitlines())
+        [url] = re.findall(r"on (http://127\.0\.0\.1:\d+) ", served)
+        assert served == served_text.replace("http://127.0.0.1:8000", url)
+        crawl = sh(lines[2].replace("http://127.0.0.1:8000", url))
         assert crawl.returncode == 0, crawl.stderr[-3000:]
     finally:
         server.terminate()
         server.wait(timeout=60)
+    [claimed] = re.findall(r"The crawl archives (\d+) articles", section)
+    assert re.search(rf"^  new +{claimed}$", crawl.stderr, flags=re.M), crawl.stderr[-3000:]
+    assert f"`new {claimed}`" in section
     stats = sh(lines[3])
     assert stats.returncode == 0, stats.stderr
-    [claimed] = re.findall(r"The crawl archives (\d+) articles", readme_section("Offline quick start"))
-    assert f"total: {claimed} articles (0 revised), {claimed} records in 1 files" in stats.stdout, stats.stdout
+    total = f"total: {claimed} articles (0 revised), {claimed} records in 1 files"
+    assert stats.stdout.rstrip().splitlines()[-1] == total, stats.stdout  # the README: "ends with"
+    assert total in " ".join(section.split())  # as the README shows it
+    warnings = re.findall(r"WARNING: discovery source \w+ failed: \S+ \(HTTP 404\)$", crawl.stderr, flags=re.M)
+    assert re.search(r"Four `discovery source \.\.\. failed\s\(HTTP 404\)` warnings are expected", section)
+    assert len(warnings) == 4, crawl.stderr[-3000:]
