@@ -137,6 +137,7 @@ def main() -> int:
             "DOWNLOAD_DELAY": "0",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
             "LOG_LEVEL": "INFO",
+            "NEWSCRAWL_QUIET_LOG": "0",  # the stats dump at INFO: the figures below are read from it
         }
         cmd = [sys.executable, "-m", "scrapy", "crawl", "eurointegration", "-a", "lang=uk", "-a", "render=js"]
         for key, value in settings.items():
