@@ -13,7 +13,7 @@ from typing import Any
 
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from newscrawl.dates import to_iso, utc_now
+from newscrawl.dates import SiteTime, to_iso, utc_now
 from newscrawl.pipelines.clean_text import clean_text
 from newscrawl.pipelines.strip_boilerplate import strip_boilerplate
 from newscrawl.pipelines.validate_article import validate_article
@@ -64,14 +64,27 @@ def parse_page(
     crawled_at: datetime | None = None,
     *,
     content_type: str | None = None,
+    tz: str | None = None,
 ) -> dict[str, Any]:
-    """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines)."""
+    """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines).
+
+    ``tz`` (an IANA name) is the local time of a page of an unknown site whose times carry no offset; a
+    site profile's own timezone always wins (``newscrawl.dates``).
+    """
     crawled_at = crawled_at or utc_now()
     site = site_for_url(url)
-    page = Page(url=url, text=decode(body, content_type, site.legacy_encoding if site else None), crawled_at=crawled_at)
+    page = Page(
+        url=url,
+        text=decode(body, content_type, site.legacy_encoding if site else None),
+        crawled_at=crawled_at,
+        time=site.time if site else SiteTime.unknown_site(tz),
+    )
     ref = site.article_ref(url) if site else None
     parser: Parser = site.parser() if site else Parser()
     parsed = parser.parse(page)
+    if site and ref is None and parsed.kind == "article":
+        # A known site's page off its article URL shapes (a homepage, a listing) has no article key.
+        parsed.kind = "not_article_url"
 
     canonical = normalize_url(url, keep_query=site is None)
     if ref is not None:
@@ -111,13 +124,15 @@ def parse_page(
     }
 
 
-def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:
+def extract(
+    body: bytes | str, url: str, crawled_at: datetime | None = None, *, tz: str | None = None
+) -> dict[str, Any]:
     """The record the pipelines would archive for one saved page.
 
     Raises the pipelines' drop reason (a ``newscrawl.drops.ArticleDropped``) for a page that would not be
-    archived.
+    archived. ``tz``: see ``parse_page``.
     """
-    item = parse_page(body, url, crawled_at)
+    item = parse_page(body, url, crawled_at, tz=tz)
     clean_text(item)
     strip_boilerplate(item)
     validate_article(item)

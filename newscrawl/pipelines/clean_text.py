@@ -60,24 +60,37 @@ def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
 
 def _lines(element: etree._Element) -> list[str]:
     lines: list[str] = []
+    # Text directly inside a container (``<quote>text<p>…</p></quote>``) is a line of its own.
+    if element.tag not in _LINE_TAGS and element.text and element.text.strip():
+        lines.append(normalize_line(element.text))
     for child in element:
         if not isinstance(child.tag, str):
             continue
         if child.tag == "row":
-            cells = [normalize_line("".join(cell.itertext())) for cell in child]
+            cells = [normalize_line(_inline_text(cell)) for cell in child]
             line = " | ".join(c for c in cells if c)
             if line:
                 lines.append(line)
-        elif child.tag in _LINE_TAGS and not any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in child):
-            line = normalize_line("".join(child.itertext()))
-            if line:
+        elif child.tag in _LINE_TAGS or child.tag == "quote":
+            if any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in child):
+                lines.extend(_lines(child))
+            elif line := normalize_line(_inline_text(child)):
                 lines.append(line)
         else:
             lines.extend(_lines(child))
-        # text directly inside a container (rare) is a line of its own
         if child.tail and child.tail.strip() and element.tag not in _LINE_TAGS:
             lines.append(normalize_line(child.tail))
     return lines
+
+
+def _inline_text(element: etree._Element) -> str:
+    """The text of one line; a line break (``<lb/>``, a ``<br>`` in the page) separates words by a blank."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(" " if child.tag == "lb" else _inline_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 _BLOCK_TAGS = {"p", "head", "list", "item", "quote", "table", "row", "div"}
@@ -94,8 +107,53 @@ def normalize_text(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def clean_text(item: dict[str, Any]) -> None:
-    """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``."""
+# Page parts whose words are the site's chrome, not an article's prose.
+_CHROME_XPATH = (
+    "//a|//nav|//header|//footer|//button|//time|//h1|//h2|//h3|//title|//label|//option|//figcaption"
+    "|//*[contains(@class, 'share') or contains(@class, 'social') or contains(@class, 'breadcrumb')]"
+)
+# Shorter texts are checked for being nothing but chrome; a longer one is prose whatever its page holds.
+CHROME_CHECK_CHARS = 1500
+# A body needs at least this many words that are not links, headings, dates or buttons.
+MIN_PROSE_WORDS = 10
+_WORD = re.compile(r"[^\W\d_]+")
+_DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b\.?|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
+    r"|\b(?:am|pm|utc|gmt|cet|cest)\b",
+    re.IGNORECASE,
+)
+
+
+def chrome_only(text: str, page_html: str, title: str | None = None) -> bool:
+    """Whether a whole-page text is only the site's chrome: navigation, the headline, a date, share buttons.
+
+    A page whose article body JavaScript inserts comes without it; trafilatura then returns what is left
+    ("Home Politics Sport <headline> <date> Share this article on Facebook Twitter Email"). Every text of
+    the page's links, headings, navigation, time and share elements is taken out of the text, then date
+    words; fewer than ``MIN_PROSE_WORDS`` words left is no body.
+    """
+    if len(text) >= CHROME_CHECK_CHARS:
+        return False
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(page_html)
+    except (etree.ParserError, ValueError):
+        return False
+    chrome = {normalize_line(node.text_content()) for node in root.xpath(_CHROME_XPATH)}
+    if title:
+        chrome.add(title)
+    rest = normalize_line(text.replace("\n", " "))
+    for piece in sorted((c for c in chrome if c), key=len, reverse=True):
+        rest = rest.replace(piece, " ")
+    return len(_WORD.findall(_DATE_WORDS.sub(" ", rest))) < MIN_PROSE_WORDS
+
+
+def clean_text(item: dict[str, Any]) -> bool:
+    """Fill ``text`` and ``extractor`` from ``body_html``; the whole-page fallback is in ``fallbacks``.
+
+    Returns True when a whole page's text was only the site's chrome and was dropped (``chrome_only``).
+    """
     whole_page = "body/whole_page" in (item.get("fallbacks") or [])
     # Pages already known not to be articles (binary, challenge, empty shell) are dropped by validation.
     is_article = item.get("page_kind", "article") == "article"
@@ -103,15 +161,18 @@ def clean_text(item: dict[str, Any]) -> None:
     title = item.get("title")
     if title and text.split("\n", 1)[0] == title:
         text = text.split("\n", 1)[1] if "\n" in text else ""  # the headline is the title, not body text
-    item["text"] = text
+    chrome = bool(text) and whole_page and chrome_only(text, item.get("body_html") or "", title)
+    item["text"] = "" if chrome else text
     item["extractor"] = EXTRACTOR
+    return chrome
 
 
 class CleanTextPipeline(CountingPipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
         data = adapter.asdict()
-        clean_text(data)
+        if clean_text(data):
+            self.count("clean_text/chrome_only")
         adapter["text"] = data["text"]
         adapter["extractor"] = data["extractor"]
         self.count("clean_text/items")

@@ -100,6 +100,7 @@ class SiteSpider(scrapy.Spider):
 
     site: ClassVar[Site]
     watermarks: Watermarks  # newest lastmod per sitemap between runs, set in from_crawler
+    tz: str | None = None  # the news spider's -a tz= for an unknown site; a site profile names its own
 
     def __init__(self, name: str | None = None, **kwargs: Any) -> None:
         args = check_arguments(self.site, kwargs)
@@ -368,6 +369,7 @@ class SiteSpider(scrapy.Spider):
             response.url,
             utc_now(),
             content_type=content_type.decode("latin-1") if content_type else None,
+            tz=self.tz,
         )
         ref: ArticleRef | None = response.meta.get("ref")
         if ref is not None and item["key"] != ref.key:
