@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from newscrawl import exitcodes, extract
 from newscrawl.dates import SiteTime, parse_display_date, parse_iso, parse_rfc822
 from newscrawl.drops import MissingBody, NotAnArticle
 from newscrawl.errors import UsageError
-from newscrawl.pipelines.clean_text import html_to_text
+from newscrawl.pipelines.clean_text import _keep_nbsp, _lines, html_to_text
 from newscrawl.sites import SITES
 from newscrawl.spiders.news import check_arguments
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl, validate_record
@@ -421,3 +422,35 @@ def test_news_crawl_drops_a_javascript_shell_and_reads_naive_times_in_the_given_
         ]
     finally:
         db.close()
+
+
+# --- what the quality benchmark found (benchmarks/extraction_quality.py) -------------------------
+def test_inline_text_around_a_nested_block_is_kept() -> None:
+    """trafilatura sometimes nests a heading or list in a paragraph: the paragraph's own text around it
+    is kept as lines (a whole AEB page was lost to headings only)."""
+    xml = (
+        "<main><p>Review<head rend='h1'>The headline</head>Welcome to the review.<lb/>The leader goes on."
+        "<list><item>one</item><item>two<list><item>two a</item></list></item></list>And the end.</p>"
+        "<quote>Said <hi>in bold</hi>:<p>inner</p></quote></main>"
+    )
+    assert _lines(etree.fromstring(xml)) == [
+        "Review",
+        "The headline",
+        "Welcome to the review. The leader goes on.",
+        "one",
+        "two",
+        "two a",
+        "And the end.",
+        "Said in bold:",
+        "inner",
+    ]
+
+
+def test_a_lone_non_breaking_space_between_tags_stays_a_blank() -> None:
+    """A non-breaking space inside text is kept through trafilatura, but one alone between tags (a spacer)
+    stays blank, so it cannot turn an empty element into text and change the page's structure."""
+    html = '<span class="cfix">&nbsp;</span><p>10&nbsp;000 boats&#160;— <b>a</b>\xa0b</p><td> &nbsp; </td>'
+    stand_in = "\u2e3a\u2423\u2e3a"
+    assert _keep_nbsp(html) == (
+        f'<span class="cfix">&nbsp;</span><p>10{stand_in}000 boats{stand_in}— <b>a</b>{stand_in}b</p><td> &nbsp; </td>'
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib.metadata import version
 from typing import Any
@@ -14,11 +15,28 @@ from newscrawl.pipelines.stats import CountingPipeline
 EXTRACTOR = f"trafilatura/{version('trafilatura')}"
 # Only ASCII blanks are folded: a non-breaking space is the newsroom's typography and part of the text.
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
-# trafilatura's XML elements that are one line of text each.
-_LINE_TAGS = {"p", "head", "item", "row", "cell"}
 # trafilatura folds every Unicode blank, U+00A0 too; a stand-in carries it through.
 _NBSP_STAND_IN = "\u2e3a\u2423\u2e3a"  # printable (trafilatura drops unprintables), never in news text
-_NBSP = re.compile(r"\xa0|&nbsp;|&#160;|&#xa0;", re.IGNORECASE)
+_NBSP_RUN = re.compile(r"(?:\xa0|&nbsp;|&#160;|&#xa0;)+", re.IGNORECASE)
+_SPACER_EDGE = frozenset(" \t\r\n\f\v<>")
+
+
+def _keep_nbsp(html: str) -> str:
+    """Non-breaking spaces inside text become the stand-in; a run of them alone between tags or blanks
+    (``<p>&nbsp;</p>``, a spacer) stays blank, as trafilatura would have it, so the page's structure as
+    trafilatura sees it does not change."""
+
+    def stand_in(m: re.Match[str]) -> str:
+        before = html[m.start() - 1] if m.start() else " "
+        after = html[m.end()] if m.end() < len(html) else " "
+        if before in _SPACER_EDGE and after in _SPACER_EDGE:
+            return m.group()
+        return _NBSP_STAND_IN * len(_NBSP_RUN_ITEM.findall(m.group()))
+
+    return _NBSP_RUN.sub(stand_in, html)
+
+
+_NBSP_RUN_ITEM = re.compile(r"\xa0|&nbsp;|&#160;|&#xa0;", re.IGNORECASE)
 
 
 def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
@@ -32,25 +50,9 @@ def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
     """
     if not html or not html.strip():
         return ""
-    html = _NBSP.sub(_NBSP_STAND_IN, html)
+    html = _keep_nbsp(html)
     document = html if whole_page else f"<html><body><article>{html}</article></body></html>"
-    # Imported on the first page, not at start-up: it is a third of the crawl's import time, and a cron
-    # run's first requests (feeds, listings) need no extraction.
-    import trafilatura
-
-    xml = trafilatura.extract(
-        document,
-        output_format="xml",
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        deduplicate=False,
-        favor_recall=not whole_page,
-        fast=not whole_page,
-        with_metadata=False,
-    )
+    xml = _extract_xml(document, whole_page)
     if not xml:
         return ""
     root = etree.fromstring(xml.encode("utf-8"))
@@ -58,28 +60,72 @@ def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
     return "\n".join(_lines(main if main is not None else root))
 
 
+def _extract_xml(document: str, whole_page: bool) -> str | None:
+    """trafilatura's XML of a document: ``trafilatura.extract(output_format="xml", ...)`` without its costs
+    that serve nothing here (a settings object built per call, the document fingerprint)."""
+    # Imported on the first page, not at start-up: it is a third of the crawl's import time, and a cron
+    # run's first requests (feeds, listings) need no extraction.
+    from trafilatura.core import bare_extraction, determine_returnstring
+    from trafilatura.settings import Document
+
+    options = _options(whole_page)
+    # These are the two steps of trafilatura.extract (core.py, 2.3); extract also hashes the text for the
+    # <doc fingerprint> attribute, an eighth of its time on a fragment, which the text does not use.
+    result = bare_extraction(document, options=options)
+    if not isinstance(result, Document):
+        return None
+    return determine_returnstring(result, options)
+
+
+@functools.cache
+def _options(whole_page: bool) -> Any:
+    """trafilatura's options, built once: a fragment is the article (``favor_recall`` keeps short lines,
+    ``fast``), a whole page runs with the defaults that cut the site's chrome."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="xml",
+        fast=not whole_page,
+        recall=not whole_page,
+        comments=False,
+        formatting=False,
+        links=False,
+        images=False,
+        tables=True,
+        dedup=False,
+        with_metadata=False,
+    )
+
+
 def _lines(element: etree._Element) -> list[str]:
+    """The lines of a block: each block child is a line (or its own lines), and the inline content around
+    them (text directly inside a ``<quote>``, a paragraph's text before a nested list) is a line too."""
     lines: list[str] = []
-    # Text directly inside a container (``<quote>text<p>…</p></quote>``) is a line of its own.
-    if element.tag not in _LINE_TAGS and element.text and element.text.strip():
-        lines.append(normalize_line(element.text))
+    inline: list[str] = [element.text or ""]
+
+    def flush() -> None:
+        if line := normalize_line("".join(inline)):
+            lines.append(line)
+        inline.clear()
+
     for child in element:
         if not isinstance(child.tag, str):
-            continue
-        if child.tag == "row":
+            pass
+        elif child.tag == "row":
+            flush()
             cells = [normalize_line(_inline_text(cell)) for cell in child]
-            line = " | ".join(c for c in cells if c)
-            if line:
+            if line := " | ".join(c for c in cells if c):
                 lines.append(line)
-        elif child.tag in _LINE_TAGS or child.tag == "quote":
+        elif child.tag in _BLOCK_TAGS:
+            flush()
             if any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in child):
                 lines.extend(_lines(child))
             elif line := normalize_line(_inline_text(child)):
                 lines.append(line)
         else:
-            lines.extend(_lines(child))
-        if child.tail and child.tail.strip() and element.tag not in _LINE_TAGS:
-            lines.append(normalize_line(child.tail))
+            inline.append(" " if child.tag == "lb" else _inline_text(child))
+        inline.append(child.tail or "")
+    flush()
     return lines
 
 
@@ -93,7 +139,8 @@ def _inline_text(element: etree._Element) -> str:
     return "".join(parts)
 
 
-_BLOCK_TAGS = {"p", "head", "list", "item", "quote", "table", "row", "div"}
+# trafilatura's block elements; everything else (hi, ref, del, lb ...) is inline.
+_BLOCK_TAGS = {"p", "head", "list", "item", "quote", "table", "row", "cell", "div", "code", "main", "comments"}
 
 
 def normalize_line(text: str) -> str:
@@ -170,7 +217,7 @@ def clean_text(item: dict[str, Any]) -> bool:
 class CleanTextPipeline(CountingPipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         adapter = ItemAdapter(item)
-        data = adapter.asdict()
+        data = dict(adapter.items())  # clean_text sets two keys: no deep copy (asdict) of the whole item
         if clean_text(data):
             self.count("clean_text/chrome_only")
         adapter["text"] = data["text"]
