@@ -216,12 +216,29 @@ class Page:
         return {}
 
     def meta(self, *names: str) -> str | None:
+        """The first non-blank ``content`` of a ``<meta>`` whose ``property``, ``name`` or ``itemprop`` is one of
+        ``names``, tried in that order."""
+        tags = self._meta_tags
         for name in names:
             for attr in ("property", "name", "itemprop"):
-                value = self.selector.css(f'meta[{attr}="{name}"]::attr(content)').get()
-                if value and value.strip():
-                    return value.strip()
+                value = tags.get((attr, name))
+                if value:
+                    return value
         return None
+
+    @cached_property
+    def _meta_tags(self) -> dict[tuple[str, str], str]:
+        """(attribute, value) -> the first non-blank content, read in one pass over the page's meta tags."""
+        tags: dict[tuple[str, str], str] = {}
+        for node in self.selector.xpath("//meta[@content]"):
+            content = (node.root.get("content") or "").strip()
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = node.root.get(attr)
+                if key is not None:
+                    tags.setdefault((attr, key), content)
+        return tags
 
     def first_text(self, *selectors: str) -> tuple[str | None, str | None]:
         """The first non-empty text of any selector, and which selector gave it."""

@@ -212,9 +212,9 @@ class UPGroupParser(Parser):
             out.fallbacks.append("body/whole_page")
             out.body_html = page.text
         else:
-            for css in self.remove:
-                for junk in body.css(css):
-                    junk.drop()
+            # One query for every selector (a CSS group): 30 separate queries were a fifth of the parse.
+            for junk in body.css(", ".join(self.remove)):
+                junk.drop()
             drop_byline(body, out.authors)
             out.body_html = body.get()
         return out
