@@ -30,7 +30,8 @@ def decode(body: bytes | str, content_type: str | None = None, fallback: str | N
     tried in that order and the first that decodes the bytes without error is used, except that bytes
     which are valid UTF-8 are read as UTF-8 when either declaration says UTF-8 (a single-byte charset such
     as windows-1251 decodes any bytes, so its succeeding proves nothing). With no declaration at all: UTF-8,
-    then ``fallback`` (the site's legacy charset). Last resort: w3lib's sniffing with replacement characters.
+    then ``fallback`` (the site's legacy charset), or for a site without one charset_normalizer's guess.
+    Last resort: w3lib's sniffing with replacement characters.
     """
     if isinstance(body, str):
         return body
@@ -48,6 +49,14 @@ def decode(body: bytes | str, content_type: str | None = None, fallback: str | N
             return body.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
+    if not names and not fallback:
+        # Undeclared and not UTF-8, on a site without a profile: the charset the bytes look like
+        # (w3lib's sniffing below reads them as UTF-8 with replacement characters).
+        from charset_normalizer import from_bytes
+
+        guess = from_bytes(body).best()
+        if guess is not None:
+            return str(guess)
     return html_to_unicode(content_type, body)[1]
 
 

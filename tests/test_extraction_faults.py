@@ -24,6 +24,7 @@ from newscrawl.dates import SiteTime, parse_display_date, parse_iso, parse_rfc82
 from newscrawl.drops import MissingBody, NotAnArticle
 from newscrawl.errors import UsageError
 from newscrawl.pipelines.clean_text import _keep_nbsp, _lines, html_to_text
+from newscrawl.pipelines.strip_boilerplate import GENERIC_BOILERPLATE, strip_lines
 from newscrawl.sites import SITES
 from newscrawl.spiders.news import check_arguments
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl, validate_record
@@ -454,3 +455,37 @@ def test_a_lone_non_breaking_space_between_tags_stays_a_blank() -> None:
     assert _keep_nbsp(html) == (
         f'<span class="cfix">&nbsp;</span><p>10{stand_in}000 boats{stand_in}— <b>a</b>{stand_in}b</p><td> &nbsp; </td>'
     )
+
+
+def test_an_unknown_sites_undeclared_legacy_charset_is_recognised() -> None:
+    """A page of an unknown site that declares no charset and is not UTF-8 is read in the charset its
+    bytes are in, not as UTF-8 with replacement characters."""
+    text = (
+        "Aus datenschutzrechtlichen Gründen wird in den Logfiles die IP-Adresse des Clients anonymisiert. "
+        "Die Daten werden nach sieben Tagen gelöscht, außer wenn eine längere Aufbewahrung nötig ist."
+    )
+    html = page(article=f"<p>{text}</p><p>{SECOND}</p>").replace('<meta charset="utf-8">', "")
+    record = extract(html.encode("latin-1"), URL, CRAWL)
+    assert record["text"] == f"{text}\n{SECOND}"
+
+
+def test_a_whole_pages_non_breaking_spaces_fold_into_blanks() -> None:
+    """On a page of an unknown site (trafilatura reads the whole page) a non-breaking space becomes a
+    blank; a site profile's article body keeps it (tests/test_golden.py)."""
+    record = extract(page(article=f"<p>{FIRST}</p><p>Ferries run again from 10&nbsp;May.</p>"), URL, CRAWL)
+    assert record["text"] == f"{FIRST}\nFerries run again from 10 May."
+
+
+def test_unknown_sites_lose_bare_timestamps_and_reprint_buttons() -> None:
+    """On an unknown site a line that is only a timestamp or a reprint/print button is no article text."""
+    text = "\n".join(
+        [FIRST, "2019-11-19T08:57:40+01:00", "Order Reprints", "Print Article", "2019-11-19", SECOND, "Print this article"]
+    )
+    kept, removed = strip_lines(text, GENERIC_BOILERPLATE)
+    assert kept == f"{FIRST}\n2019-11-19\n{SECOND}"
+    assert removed == [
+        ("timestamp", "2019-11-19T08:57:40+01:00"),
+        ("reprints", "Order Reprints"),
+        ("reprints", "Print Article"),
+        ("reprints", "Print this article"),
+    ]

@@ -50,8 +50,10 @@ def html_to_text(html: str | None, *, whole_page: bool = False) -> str:
     """
     if not html or not html.strip():
         return ""
-    html = _keep_nbsp(html)
-    document = html if whole_page else f"<html><body><article>{html}</article></body></html>"
+    # Non-breaking spaces survive trafilatura only as a stand-in, and only in a fragment: on a whole page
+    # the stand-in changes the text lengths trafilatura weighs and so which part of the page it picks
+    # (a blog post came out as its comment form), so there they fold into blanks.
+    document = html if whole_page else f"<html><body><article>{_keep_nbsp(html)}</article></body></html>"
     xml = _extract_xml(document, whole_page)
     if not xml:
         return ""
