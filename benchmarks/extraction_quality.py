@@ -15,7 +15,9 @@ For example::
 
 (or set ``NEWSCRAWL_BENCH_AEB`` and ``NEWSCRAWL_BENCH_TRAFILATURA``). Every page is extracted by both in
 the same run, as a page of an unknown site (the generic path: the site key comes from the page's URL).
-A page that ``newscrawl.extract`` drops (no title, no body, not an article) scores as empty text.
+A page that ``newscrawl.extract`` drops (no title, no body, not an article) scores as empty text. The
+record's ``text`` is scored, and ``title`` + ``text`` beside it: the record holds the headline in ``title``,
+trafilatura's text starts with it, and trafilatura's evaluation set often counts it as content.
 
 Scores:
 
@@ -59,22 +61,28 @@ then run:
   python benchmarks/extraction_quality.py --aeb /tmp/bench/aeb --trafilatura /tmp/bench/trafilatura
 (or set NEWSCRAWL_BENCH_AEB and NEWSCRAWL_BENCH_TRAFILATURA to those folders)."""
 
-Extractor = Callable[[bytes, str], str]
+Extractor = Callable[[bytes, str], dict[str, str]]
+# The record keeps the headline in ``title`` and the body in ``text``; trafilatura's text starts with the
+# headline, and trafilatura's evaluation set counts it as content, so both readings of the record are scored.
+TITLE_AND_TEXT = "newscrawl title+text"
 
 
-def bare_trafilatura(html: bytes, url: str) -> str:
+def bare_trafilatura(html: bytes, url: str) -> dict[str, str]:
     """trafilatura with the options of trafilatura's own evaluation (no comments, tables, no formatting)."""
-    return trafilatura.extract(html, url=url, include_comments=False, include_tables=True) or ""
+    return {"trafilatura": trafilatura.extract(html, url=url, include_comments=False, include_tables=True) or ""}
 
 
-def newscrawl_generic(html: bytes, url: str) -> str:
+def newscrawl_generic(html: bytes, url: str) -> dict[str, str]:
     try:
-        return str(extract(html, url).get("text") or "")
+        record = extract(html, url)
     except ArticleDropped:
-        return ""
+        return {"newscrawl": "", TITLE_AND_TEXT: ""}
+    text = str(record.get("text") or "")
+    return {"newscrawl": text, TITLE_AND_TEXT: f"{record.get('title') or ''}\n{text}"}
 
 
 EXTRACTORS: dict[str, Extractor] = {"trafilatura": bare_trafilatura, "newscrawl": newscrawl_generic}
+NAMES = ("trafilatura", "newscrawl", TITLE_AND_TEXT)
 
 
 # --- AEB scoring: token 4-gram shingles ------------------------------------------------------------
@@ -153,15 +161,16 @@ class Result:
 def run_aeb(folder: Path, limit: int | None) -> Result:
     truth: dict[str, dict[str, str]] = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     keys = sorted(truth)[:limit]
-    counts: dict[str, list[tuple[float, float, float]]] = {name: [] for name in EXTRACTORS}
+    counts: dict[str, list[tuple[float, float, float]]] = {name: [] for name in NAMES}
     out = Result(pages=len(keys), seconds=dict.fromkeys(EXTRACTORS, 0.0))
     for key in keys:
         html = gzip.decompress((folder / "html" / f"{key}.html.gz").read_bytes())
         for name, fn in EXTRACTORS.items():
             started = time.process_time()
-            text = fn(html, truth[key]["url"])
+            texts = fn(html, truth[key]["url"])
             out.seconds[name] += time.process_time() - started
-            counts[name].append(tp_fp_fn(truth[key].get("articleBody", ""), text))
+            for label, text in texts.items():
+                counts[label].append(tp_fp_fn(truth[key].get("articleBody", ""), text))
     out.scores = {name: aeb_scores(c) for name, c in counts.items()}
     return out
 
@@ -170,7 +179,7 @@ def run_trafilatura_set(folder: Path, limit: int | None) -> Result:
     tests = folder / "tests" if (folder / "tests" / "evaldata.json").exists() else folder
     data: dict[str, dict[str, list[str]]] = json.loads((tests / "evaldata.json").read_text(encoding="utf-8"))
     urls = sorted(data)[:limit]
-    matrices = {name: Snippets() for name in EXTRACTORS}
+    matrices = {name: Snippets() for name in NAMES}
     out = Result(seconds=dict.fromkeys(EXTRACTORS, 0.0))
     for url in urls:
         file = str(data[url]["file"])
@@ -181,19 +190,21 @@ def run_trafilatura_set(folder: Path, limit: int | None) -> Result:
         html = path.read_bytes()
         for name, fn in EXTRACTORS.items():
             started = time.process_time()
-            text = fn(html, url)
+            texts = fn(html, url)
             out.seconds[name] += time.process_time() - started
-            matrices[name].add(data[url], text)
+            for label, text in texts.items():
+                matrices[label].add(data[url], text)
     out.scores = {name: m.scores() for name, m in matrices.items()}
     return out
 
 
 def report(title: str, result: Result) -> None:
     print(f"{title}: {result.pages} pages")
-    print(f"  {'':<12} {'precision':>9} {'recall':>9} {'F1':>9} {'CPU ms/page':>12}")
+    print(f"  {'':<20} {'precision':>9} {'recall':>9} {'F1':>9} {'CPU ms/page':>12}")
     for name, (p, r, f1) in result.scores.items():
-        ms = 1000 * result.seconds[name] / max(1, result.pages)
-        print(f"  {name:<12} {p:>9.3f} {r:>9.3f} {f1:>9.3f} {ms:>12.1f}")
+        seconds = result.seconds.get(name)
+        ms = f"{1000 * seconds / max(1, result.pages):>12.1f}" if seconds is not None else ""
+        print(f"  {name:<20} {p:>9.3f} {r:>9.3f} {f1:>9.3f} {ms}")
 
 
 def main(argv: list[str] | None = None) -> int:
