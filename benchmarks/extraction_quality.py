@@ -156,6 +156,7 @@ class Result:
     scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     pages: int = 0
+    counts: dict[str, str] = field(default_factory=dict)  # raw counts behind the scores, where there are any
 
 
 def run_aeb(folder: Path, limit: int | None) -> Result:
@@ -195,6 +196,7 @@ def run_trafilatura_set(folder: Path, limit: int | None) -> Result:
             for label, text in texts.items():
                 matrices[label].add(data[url], text)
     out.scores = {name: m.scores() for name, m in matrices.items()}
+    out.counts = {name: f"tp {m.tp} fp {m.fp} fn {m.fn} tn {m.tn}" for name, m in matrices.items()}
     return out
 
 
@@ -204,7 +206,7 @@ def report(title: str, result: Result) -> None:
     for name, (p, r, f1) in result.scores.items():
         seconds = result.seconds.get(name)
         ms = f"{1000 * seconds / max(1, result.pages):>12.1f}" if seconds is not None else ""
-        print(f"  {name:<20} {p:>9.3f} {r:>9.3f} {f1:>9.3f} {ms}")
+        print(f"  {name:<20} {p:>9.3f} {r:>9.3f} {f1:>9.3f} {ms}  {result.counts.get(name, '')}".rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -267,6 +267,8 @@ def test_navigation_headline_date_and_share_line_are_no_article_body() -> None:
     """A page whose body JavaScript inserts is dropped as having no body, not archived as its chrome."""
     with pytest.raises(MissingBody, match=f"no article body at {URL}"):
         extract(JS_SHELL, URL, CRAWL)
+    with pytest.raises(MissingBody):  # an XHTML page's XML declaration does not hide it
+        extract('<?xml version="1.0" encoding="utf-8"?>\n' + JS_SHELL, URL, CRAWL)
     # The same page with its body in the HTML is an article.
     full = JS_SHELL.replace('<div id="article-body"></div>', f'<div id="article-body"><p>{FIRST}</p><p>{SECOND}</p></div>')
     assert extract(full, URL, CRAWL)["text"] == f"{FIRST}\n{SECOND}"

@@ -173,6 +173,9 @@ _DATE_WORDS = re.compile(
 )
 
 
+_UTF8_HTML = etree.HTMLParser(encoding="utf-8")
+
+
 def chrome_only(text: str, page_html: str, title: str | None = None) -> bool:
     """Whether a whole-page text is only the site's chrome: navigation, the headline, a date, share buttons.
 
@@ -186,10 +189,11 @@ def chrome_only(text: str, page_html: str, title: str | None = None) -> bool:
     import lxml.html
 
     try:
-        root = lxml.html.document_fromstring(page_html)
+        # bytes: lxml refuses a str that carries an XML encoding declaration
+        root = lxml.html.document_fromstring(page_html.encode("utf-8"), parser=_UTF8_HTML)
     except (etree.ParserError, ValueError):
         return False
-    chrome = {normalize_line(node.text_content()) for node in root.xpath(_CHROME_XPATH)}
+    chrome = {normalize_line("".join(node.itertext())) for node in root.xpath(_CHROME_XPATH)}
     if title:
         chrome.add(title)
     rest = normalize_line(text.replace("\n", " "))
