@@ -10,11 +10,16 @@ if TYPE_CHECKING:
     from datetime import datetime
 
 
-def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:
-    """The record the pipelines would archive for one saved page (see ``newscrawl.extraction``)."""
+def extract(
+    body: bytes | str, url: str, crawled_at: datetime | None = None, *, tz: str | None = None
+) -> dict[str, Any]:
+    """The record the pipelines would archive for one saved page (see ``newscrawl.extraction``).
+
+    ``tz``: the IANA timezone of an unknown site's times without offset (a site profile names its own).
+    """
     from newscrawl.extraction import extract as _extract
 
-    return _extract(body, url, crawled_at)
+    return _extract(body, url, crawled_at, tz=tz)
 
 
 __all__ = ["__version__", "extract"]

@@ -83,8 +83,16 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not args.url.startswith(("http://", "https://")):
         print(f"newscrawl: error: --url must be an http(s) URL, not {args.url!r}", file=sys.stderr)
         return exitcodes.USAGE
+    if args.tz:
+        from newscrawl.dates import check_zone
+
+        try:
+            check_zone(args.tz)
+        except ValueError as exc:
+            print(f"newscrawl: error: --tz: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
     try:
-        record = extract(body, args.url)
+        record = extract(body, args.url, tz=args.tz)
     except ArticleDropped as drop:
         print(f"newscrawl: error: not archived ({drop.reason}): {drop}", file=sys.stderr)
         return exitcodes.FAILED
@@ -210,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="saved page (HTML, or gzipped HTML); - for stdin")
     p.add_argument("--url", required=True, help="the page's URL (selects the site parser)")
     p.add_argument("--pretty", action="store_true", help="indent the JSON")
+    p.add_argument("--tz", help="an unknown site's timezone for times without offset, e.g. Europe/Berlin")
     p.set_defaults(handler=cmd_extract)
 
     mirror = sub.add_parser("mirror", help="site mirrors for offline crawls").add_subparsers(

@@ -14,7 +14,7 @@ from typing import Any
 
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
 
-from newscrawl.dates import to_iso, utc_now
+from newscrawl.dates import SiteTime, to_iso, utc_now
 from newscrawl.pipelines.clean_text import clean_text, html_to_text
 from newscrawl.pipelines.strip_boilerplate import strip_boilerplate
 from newscrawl.pipelines.validate_article import validate_article
@@ -31,7 +31,8 @@ def decode(body: bytes | str, content_type: str | None = None, fallback: str | N
     tried in that order and the first that decodes the bytes without error is used, except that bytes
     which are valid UTF-8 are read as UTF-8 when either declaration says UTF-8 (a single-byte charset such
     as windows-1251 decodes any bytes, so its succeeding proves nothing). With no declaration at all: UTF-8,
-    then ``fallback`` (the site's legacy charset). Last resort: w3lib's sniffing with replacement characters.
+    then ``fallback`` (the site's legacy charset), or for a site without one charset_normalizer's guess.
+    Last resort: w3lib's sniffing with replacement characters.
     """
     if isinstance(body, str):
         return body
@@ -49,6 +50,14 @@ def decode(body: bytes | str, content_type: str | None = None, fallback: str | N
             return body.decode(name)
         except (UnicodeDecodeError, LookupError):
             continue
+    if not names and not fallback:
+        # Undeclared and not UTF-8, on a site without a profile: the charset the bytes look like
+        # (w3lib's sniffing below reads them as UTF-8 with replacement characters).
+        from charset_normalizer import from_bytes
+
+        guess = from_bytes(body).best()
+        if guess is not None:
+            return str(guess)
     return html_to_unicode(content_type, body)[1]
 
 
@@ -65,15 +74,28 @@ def parse_page(
     crawled_at: datetime | None = None,
     *,
     content_type: str | None = None,
+    tz: str | None = None,
 ) -> dict[str, Any]:
-    """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines)."""
+    """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines).
+
+    ``tz`` (an IANA name) is the local time of a page of an unknown site whose times carry no offset; a
+    site profile's own timezone always wins (``newscrawl.dates``).
+    """
     crawled_at = crawled_at or utc_now()
     site = site_for_url(url)
-    page = Page(url=url, text=decode(body, content_type, site.legacy_encoding if site else None), crawled_at=crawled_at)
+    page = Page(
+        url=url,
+        text=decode(body, content_type, site.legacy_encoding if site else None),
+        crawled_at=crawled_at,
+        time=site.time if site else SiteTime.unknown_site(tz),
+    )
     ref = site.article_ref(url) if site else None
     parser: Parser = site.parser() if site else Parser()
     parsed = parser.parse(page)
     page_text = _classify(page, parsed)
+    if site and ref is None and parsed.kind == "article":
+        # A known site's page off its article URL shapes (a homepage, a listing) has no article key.
+        parsed.kind = "not_article_url"
 
     canonical = normalize_url(url, keep_query=site is None)
     if ref is not None:
@@ -190,13 +212,15 @@ def classify(body: bytes | str, url: str, *, content_type: str | None = None) ->
     return kind
 
 
-def extract(body: bytes | str, url: str, crawled_at: datetime | None = None) -> dict[str, Any]:
+def extract(
+    body: bytes | str, url: str, crawled_at: datetime | None = None, *, tz: str | None = None
+) -> dict[str, Any]:
     """The record the pipelines would archive for one saved page.
 
     Raises the pipelines' drop reason (a ``newscrawl.drops.ArticleDropped``) for a page that would not be
-    archived.
+    archived. ``tz``: see ``parse_page``.
     """
-    item = parse_page(body, url, crawled_at)
+    item = parse_page(body, url, crawled_at, tz=tz)
     clean_text(item)
     strip_boilerplate(item)
     validate_article(item)

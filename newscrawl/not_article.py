@@ -38,13 +38,14 @@ def is_article_request(request: Request) -> bool:
 _PARSED: WeakKeyDictionary[Response, dict[str, Any]] = WeakKeyDictionary()
 
 
-def _parse(response: TextResponse) -> dict[str, Any]:
+def _parse(response: TextResponse, tz: str | None = None) -> dict[str, Any]:
     content_type = response.headers.get("Content-Type")
     return parse_page(
         response.body,
         response.url,
         utc_now(),
         content_type=content_type.decode("latin-1") if content_type else None,
+        tz=tz,
     )
 
 
@@ -60,11 +61,12 @@ def page_kind(response: TextResponse) -> str:
     return kind
 
 
-def take_parsed(response: TextResponse) -> dict[str, Any]:
+def take_parsed(response: TextResponse, tz: str | None = None) -> dict[str, Any]:
     """The item of an article response (``newscrawl.extraction.parse_page``): the one ``page_kind`` made,
-    or a fresh parse."""
+    or a fresh parse. A spider that reads naive times in a zone of the user's (``-a tz=``) parses afresh:
+    the middlewares' parse knew no zone, and only the times of such a page change with it."""
     item = _PARSED.pop(response, None)
-    return item if item is not None else _parse(response)
+    return item if item is not None and tz is None else _parse(response, tz)
 
 
 class RetryNotArticleMiddleware:

@@ -47,6 +47,11 @@ DOWNLOADER_MIDDLEWARES = {
 # apart (+-50% jitter), AutoThrottle aiming at one request in flight and backing off to 30 s.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
+# Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks for every response's output
+# (scrapy/utils/asyncio.py, _parallel_asyncio), whatever its size: with the default 100, an article page's
+# one item cost 101 tasks, a sixth of the crawl's CPU. Our pipelines are synchronous, so parallel items
+# gain nothing.
+CONCURRENT_ITEMS = 4
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5

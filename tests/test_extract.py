@@ -75,7 +75,7 @@ def test_unknown_site_uses_trafilatura_and_generic_metadata() -> None:
     assert record["site"] == "news_example_org"
     assert record["url"] == "https://news.example.org/2025/harbour-reopens"
     assert record["title"] == "Harbour reopens after storm"
-    assert record["published"] == "2025-02-03T11:15:00+02:00"
+    assert record["published"] == "2025-02-03T10:15:00+01:00"  # an unknown site keeps the page's offset
     assert record["lang"] == "en"
     assert record["parser"] == "generic/1.0"
     assert record["fallbacks"] == ["title/meta", "body/whole_page"]

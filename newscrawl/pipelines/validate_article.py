@@ -20,6 +20,8 @@ def validate_article(item: dict[str, Any]) -> None:
         raise ChallengePage(f"bot challenge page at {url}")
     if kind == "not_article":
         raise NotAnArticle(f"no article structure at {url}")
+    if kind == "not_article_url":
+        raise NotAnArticle(f"not an article URL of site {item.get('site')}: {url}")
     if not (item.get("title") or "").strip():
         raise MissingTitle(f"no title at {url}")
     if not (item.get("text") or "").strip():
@@ -29,7 +31,7 @@ def validate_article(item: dict[str, Any]) -> None:
 class ValidateArticlePipeline(CountingPipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         try:
-            validate_article(ItemAdapter(item).asdict())
+            validate_article(dict(ItemAdapter(item).items()))  # read only: no deep copy
         except ArticleDropped as drop:
             self.count(f"dropped/{drop.reason}")
             raise

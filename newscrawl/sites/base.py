@@ -6,17 +6,20 @@ politeness) plus a small parser class. Everything else (crawling, cleaning, dedu
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newscrawl.dates import parse_display_date, parse_iso
+from newscrawl.dates import KYIV_TIME, SiteTime, parse_display_date, parse_iso
 from newscrawl.urls import host_of, normalize_url
 
 
@@ -91,6 +94,7 @@ class Site:
     languages: Mapping[str, str]  # language code -> path prefix ("" for the default language)
     article_path: re.Pattern[str]  # groups: prefix, section, year, month, day, id
     parser: type[Parser]
+    timezone: str  # IANA name; the site's naive times are local time there, and every time is shown in it
     feeds: tuple[str, ...] = ()  # path templates with {prefix}
     listings: tuple[str, ...] = ()  # listing paths with {prefix}; page N is listing + page_path
     listing_page_path: str = "page_{n}/"
@@ -114,6 +118,10 @@ class Site:
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
+
+    @cached_property
+    def time(self) -> SiteTime:
+        return SiteTime.of_site(self.timezone)
 
     def article_ref(self, url: str) -> ArticleRef | None:
         """The article an URL points at, whatever variant of it was linked; None for other pages.
@@ -174,14 +182,18 @@ class Page:
     url: str
     text: str
     crawled_at: datetime
+    time: SiteTime = KYIV_TIME  # how the site's times are read (its profile's timezone, or the page's offsets)
     selector: Selector = field(init=False)
 
     def __post_init__(self) -> None:
         self.selector = Selector(text=self.text, type="html")
 
     def json_ld(self) -> Iterator[dict[str, Any]]:
-        """Every JSON-LD object on the page, with ``@graph`` and lists flattened."""
-        for raw in self.selector.css('script[type="application/ld+json"]::text').getall():
+        """Every JSON-LD object on the page, breadth first: ``@graph``, lists and the objects a page names
+        as its ``mainEntity`` (a ``WebPage`` whose main entity is the article) are flattened."""
+        for raw in self.selector.xpath(
+            '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]/text()'
+        ).getall():
             try:
                 data = json.loads(raw, strict=False)
             except ValueError:
@@ -192,25 +204,44 @@ class Page:
                 if isinstance(node, list):
                     stack.extend(node)
                 elif isinstance(node, dict):
-                    if "@graph" in node:
-                        stack.extend(node["@graph"] if isinstance(node["@graph"], list) else [node["@graph"]])
+                    for nested in ("@graph", "mainEntity"):
+                        if isinstance(node.get(nested), list | dict):
+                            stack.append(node[nested])
                     yield node
 
     def article_ld(self) -> dict[str, Any]:
+        """The page's article object: the first of schema.org's Article types, a live blog included."""
         for node in self.json_ld():
             kind = node.get("@type")
             kinds = kind if isinstance(kind, list) else [kind]
-            if any(k in {"NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting"} for k in kinds):
+            if any(isinstance(k, str) and k.rsplit("/", 1)[-1].removeprefix("schema:") in ARTICLE_TYPES for k in kinds):
                 return node
         return {}
 
     def meta(self, *names: str) -> str | None:
+        """The first non-blank ``content`` of a ``<meta>`` whose ``property``, ``name`` or ``itemprop`` is one of
+        ``names``, tried in that order."""
+        tags = self._meta_tags
         for name in names:
             for attr in ("property", "name", "itemprop"):
-                value = self.selector.css(f'meta[{attr}="{name}"]::attr(content)').get()
-                if value and value.strip():
-                    return value.strip()
+                value = tags.get((attr, name))
+                if value:
+                    return value
         return None
+
+    @cached_property
+    def _meta_tags(self) -> dict[tuple[str, str], str]:
+        """(attribute, value) -> the first non-blank content, read in one pass over the page's meta tags."""
+        tags: dict[tuple[str, str], str] = {}
+        for node in self.selector.xpath("//meta[@content]"):
+            content = (node.root.get("content") or "").strip()
+            if not content:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = node.root.get(attr)
+                if key is not None:
+                    tags.setdefault((attr, key), content)
+        return tags
 
     def first_text(self, *selectors: str) -> tuple[str | None, str | None]:
         """The first non-empty text of any selector, and which selector gave it."""
@@ -223,12 +254,80 @@ class Page:
         return None, None
 
 
+# schema.org's Article and the subtypes news pages use for one article.
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "AskPublicNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "Report",
+        "SatiricalArticle",
+    }
+)
+
 _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def clean_inline(text: str) -> str:
     """Fold ASCII blanks; a non-breaking space is the newsroom's typography and stays."""
     return _BLANKS.sub(" ", text).strip()
+
+
+def ld_text(value: Any) -> str | None:
+    """A JSON-LD string as text: JSON does not decode HTML, and sites put entities in it (``&quot;``)."""
+    if not isinstance(value, str):
+        return None
+    return clean_inline(html.unescape(value)) or None
+
+
+# A page title is often "<headline> | <site>" or "<site> - <headline>".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\u2013\u2014:•·»]|-|::)\s+")
+_GERMANIC = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _squash(text: str) -> str:
+    """Letters and digits only, lower case, accents off (``Börsen-Zeitung`` -> ``borsenzeitung``)."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in plain if c.isalnum())
+
+
+def _names_site(part: str, site_names: list[str]) -> bool:
+    squashed = {_squash(part), _squash(part.lower().translate(_GERMANIC))} - {""}
+    return any(
+        s == name or (len(name) >= 4 and name in s) or (len(s) >= max(4, len(name) // 2) and s in name)
+        for s in squashed
+        for name in site_names
+        if name
+    )
+
+
+def strip_site_name(title: str, page: Page) -> str:
+    """A ``<title>`` or ``og:title`` without the site's name at either end (``… | Börsen-Zeitung``).
+
+    The name is the page's ``og:site_name`` / ``application-name`` or the host's name (``namibian`` for
+    ``www.namibian.com.na``); the part of the title that the page's ``<h1>`` repeats is kept whole.
+    """
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    host = host_of(page.url).removeprefix("www.").split(".")
+    names = [_squash(n) for n in (page.meta("og:site_name", "application-name") or "", host[0])]
+    names += [_squash(".".join(host))]
+    seps = _TITLE_SEPARATOR.findall(title)
+    for _ in range(2):  # a name at the end and one at the start ("Site - Section - Headline" stays)
+        if len(parts) > 1 and _names_site(parts[-1], names):
+            parts, seps = parts[:-1], seps[:-1]
+        elif len(parts) > 1 and _names_site(parts[0], names):
+            parts, seps = parts[1:], seps[1:]
+    out = parts[0] + "".join(sep + part for sep, part in zip(seps, parts[1:], strict=True))
+    return out.strip() or title
 
 
 @dataclass
@@ -278,7 +377,8 @@ class Parser:
     def parse(self, page: Page) -> ParsedPage:
         out = ParsedPage()
         ld = page.article_ld()
-        out.title = clean_inline(str(ld.get("headline") or "")) or None
+        rule = page.time
+        out.title = ld_text(ld.get("headline")) or ld_text(ld.get("name"))
         if not out.title:
             out.title = page.meta("og:title", "twitter:title")
             if out.title:
@@ -287,15 +387,20 @@ class Parser:
                 out.title, _ = page.first_text("h1", "title")
                 if out.title:
                     out.fallbacks.append("title/html")
-        out.published = parse_iso(_ld_str(ld.get("datePublished"))) or parse_iso(
-            page.meta("article:published_time", "datePublished", "pubdate")
+            if out.title:
+                out.title = strip_site_name(out.title, page)
+        # A live blog's ``article:published_time`` is its latest update: JSON-LD first.
+        out.published = parse_iso(_ld_str(ld.get("datePublished")), rule) or parse_iso(
+            page.meta("article:published_time", "datePublished", "pubdate"), rule
         )
         if out.published is None:
             stamp = page.selector.css("time::attr(datetime)").get()
-            out.published = parse_iso(stamp) or parse_display_date(
-                page.selector.css("time::text").get(), page.crawled_at
+            out.published = parse_iso(stamp, rule) or parse_display_date(
+                page.selector.css("time::text").get(), page.crawled_at, rule
             )
-        out.modified = parse_iso(_ld_str(ld.get("dateModified"))) or parse_iso(page.meta("article:modified_time"))
+        out.modified = parse_iso(_ld_str(ld.get("dateModified")), rule) or parse_iso(
+            page.meta("article:modified_time"), rule
+        )
         out.authors = ld_authors(ld) or meta_authors(page)
         out.tags = [t.strip() for t in (page.meta("keywords", "news_keywords") or "").split(",") if t.strip()]
         out.canonical = page.selector.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")

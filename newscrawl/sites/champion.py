@@ -25,6 +25,7 @@ SITE = Site(
     article_path=_SLUG.pattern,
     canonical_template=_SLUG.canonical,
     parser=UPGroupParser,
+    timezone="Europe/Kyiv",
     homepage="{prefix}",
     feeds=("{prefix}rss/",),
     listings=("{prefix}news/",),

@@ -32,6 +32,7 @@ SITE = Site(
     article_path=re.compile(r"^/(rus/)?(news|publications|columns)/(\d{4})/(\d{1,2})/(\d{1,2})/(\d+)/?$"),
     article_shapes=(slug_shape(r"(?P<prefix>rus/)?"),),
     parser=UPGroupParser,
+    timezone="Europe/Kyiv",
     feeds=("{prefix}rss/", "{prefix}rss/view_news/"),
     listings=("{prefix}news/", "{prefix}publications/"),
     date_archives=("{prefix}news/date_{ddmmyyyy}/",),

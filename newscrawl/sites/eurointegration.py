@@ -24,6 +24,7 @@ SITE = Site(
         r"^/(rus/|eng/)?(news|articles|experts|interview|columns)/(\d{4})/(\d{1,2})/(\d{1,2})/(\d+)/?$"
     ),
     parser=UPGroupParser,
+    timezone="Europe/Kyiv",
     feeds=("{prefix}rss/", "{prefix}rss/view_news/"),
     listings=("{prefix}news/", "{prefix}articles/"),
     date_archives=("{prefix}news/date_{ddmmyyyy}/",),

@@ -29,6 +29,7 @@ SITE = Site(
     ),
     canonical_template="{base}/{prefix}{section}/{year:04d}/{month:02d}/{day:02d}/{id}/",
     parser=UPGroupParser,
+    timezone="Europe/Kyiv",
     feeds=("{prefix}rss/", "{prefix}rss/view_news/"),
     listings=("{prefix}news/", "{prefix}articles/"),
     date_archives=("{prefix}news/date_{ddmmyyyy}/",),

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from parsel import Selector
+
 from newscrawl.dates import parse_display_date, parse_iso
 from newscrawl.sites.base import (
     Page,
@@ -30,6 +32,7 @@ from newscrawl.sites.base import (
     clean_inline,
     hreflang_alternates,
     ld_authors,
+    ld_text,
 )
 from newscrawl.urls import normalize_url
 
@@ -166,7 +169,7 @@ class UPGroupParser(Parser):
         ld = page.article_ld()
 
         # Title: JSON-LD headline, the generation's h1, then meta tags.
-        out.title = clean_inline(str(ld.get("headline") or "")) or None
+        out.title = ld_text(ld.get("headline"))
         if not out.title and gen:
             out.title, _ = page.first_text(*gen.title)
             if out.title and ld:
@@ -177,20 +180,21 @@ class UPGroupParser(Parser):
                 out.fallbacks.append("title/meta")
 
         # Dates: JSON-LD, meta, then the displayed date of the generation.
+        rule = page.time
         published_raw = ld.get("datePublished")
-        out.published = parse_iso(published_raw if isinstance(published_raw, str) else None)
+        out.published = parse_iso(published_raw if isinstance(published_raw, str) else None, rule)
         if out.published is None:
-            out.published = parse_iso(page.meta("article:published_time"))
+            out.published = parse_iso(page.meta("article:published_time"), rule)
         if out.published is None and gen:
             shown, _ = page.first_text(*gen.date)
-            out.published = parse_display_date(shown, page.crawled_at)
+            out.published = parse_display_date(shown, page.crawled_at, rule)
             if out.published is not None and ld:
                 out.fallbacks.append("published/selector")
         if out.published is None:
             out.fallbacks.append("published/missing")
         modified_raw = ld.get("dateModified")
-        out.modified = parse_iso(modified_raw if isinstance(modified_raw, str) else None) or parse_iso(
-            page.meta("article:modified_time")
+        out.modified = parse_iso(modified_raw if isinstance(modified_raw, str) else None, rule) or parse_iso(
+            page.meta("article:modified_time"), rule
         )
 
         out.authors = ld_authors(ld)
@@ -211,9 +215,10 @@ class UPGroupParser(Parser):
             out.fallbacks.append("body/whole_page")
             out.body_html = page.text
         else:
-            for css in self.remove:
-                for junk in body.css(css):
-                    junk.drop()
+            # One query for every selector (a CSS group): 30 separate queries were a fifth of the parse.
+            for junk in body.css(", ".join(self.remove)):
+                junk.drop()
+            drop_byline(body, out.authors)
             out.body_html = body.get()
             out.body_chars = len(clean_inline(body.xpath("string(.)").get() or ""))
         return out
@@ -243,6 +248,23 @@ def menu_alternates(page: Page) -> dict[str, str]:
         if lang and href and lang not in out and _ENDS_IN_ID.search(urlsplit(href).path):
             out[lang] = normalize_url(href, keep_query=False)
     return out
+
+
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\s(?:і|и|та|and)\s)\s*")
+
+
+def drop_byline(body: Selector, authors: list[str]) -> None:
+    """Drop the body's last paragraph when it only names the authors (pravda's long reads end with
+    ``<p><strong><em>Name, Name, Name</em></strong></p>``): the names are the ``authors`` field."""
+    if not authors:
+        return
+    last = body.xpath("./*[self::p or self::div][last()]")
+    if not last or last[0].xpath("./following-sibling::*[normalize-space()]"):
+        return
+    text = clean_inline(" ".join(last[0].css("::text").getall())).strip(" .—-")
+    names = {n.casefold() for n in _NAME_SEPARATORS.split(text) if n}
+    if names and names <= {a.casefold() for a in authors}:
+        last[0].drop()
 
 
 def _texts(page: Page, selectors: tuple[str, ...]) -> list[str]:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newscrawl.dates import kyiv, parse_day, parse_iso, parse_rfc822
+from newscrawl.dates import SiteTime, check_zone, parse_day, parse_iso, parse_rfc822
 from newscrawl.errors import UsageError
 from newscrawl.extraction import _generic_site_key
 from newscrawl.render import RENDER_ARGUMENTS, check_render
@@ -32,6 +32,8 @@ from newscrawl.urls import host_of, normalize_url
 ARGUMENTS = {
     "url": "the site's homepage, e.g. https://example.org/ (required)",
     "since": "skip feed and sitemap items published before this day, YYYY-MM-DD",
+    "tz": "the site's timezone for times its pages give without offset, e.g. Europe/Berlin (default: none, "
+    "such times are archived without offset)",
     **RENDER_ARGUMENTS,
 }
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -60,7 +62,12 @@ def check_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise UsageError(f"argument since: {exc}") from None
     render = check_render(kwargs.get("render"))
-    return {"url": normalize_url(url, keep_query=False), "since": since_day, "render": render}
+    tz = kwargs.get("tz")
+    try:
+        zone = check_zone(str(tz)) if tz not in (None, "") else None
+    except ValueError as exc:
+        raise UsageError(f"argument tz: {exc}") from None
+    return {"url": normalize_url(url, keep_query=False), "since": since_day, "render": render, "tz": zone}
 
 
 def site_key_of(url: str) -> str:
@@ -87,6 +94,9 @@ class NewsSpider(SiteSpider):
         self.seen_urls: set[str] = set()
         self.render: bool | None = args["render"]  # -a render=js|off (newscrawl.render)
         self.render_js: bool = bool(self.render)
+        # A registered site's profile names its timezone; ``tz`` only serves pages of an unknown site.
+        self.tz: str | None = args["tz"]
+        self.time = site.time if (site := site_for_url(self.home)) else SiteTime.unknown_site(self.tz)
 
     @classmethod
     def check_arguments(cls, kwargs: Mapping[str, Any]) -> None:
@@ -134,11 +144,15 @@ class NewsSpider(SiteSpider):
         response.selector.remove_namespaces()
         for item in response.xpath("//item"):  # RSS
             link = item.xpath("link/text()").get() or item.xpath("guid[not(@isPermaLink='false')]/text()").get()
-            when = parse_rfc822(item.xpath("pubDate/text()").get()) or parse_iso(item.xpath("date/text()").get())
+            when = parse_rfc822(item.xpath("pubDate/text()").get(), self.time) or parse_iso(
+                item.xpath("date/text()").get(), self.time
+            )
             yield from self.follow(response.urljoin((link or "").strip()), "feed", when)
         for entry in response.xpath("//entry"):  # Atom
             href = entry.xpath("link[not(@rel) or @rel='alternate']/@href").get()
-            when = parse_iso(entry.xpath("published/text()").get()) or parse_iso(entry.xpath("updated/text()").get())
+            when = parse_iso(entry.xpath("published/text()").get(), self.time) or parse_iso(
+                entry.xpath("updated/text()").get(), self.time
+            )
             yield from self.follow(response.urljoin((href or "").strip()), "feed", when)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -170,7 +184,8 @@ class NewsSpider(SiteSpider):
         self.watermarks.see(response.url, newest)
 
     def before_since(self, when: datetime | None) -> bool:
-        return self.since is not None and when is not None and kyiv(when).date() < self.since
+        # The day as the site states it (a sitemap's lastmod is read in Kyiv time by newscrawl.sitemaps).
+        return self.since is not None and when is not None and self.time.place(when).date() < self.since
 
     def follow(self, url: str, source: str, when: datetime | None) -> Iterator[scrapy.Request]:
         if not url or not self.on_site(url):

@@ -102,6 +102,7 @@ class SiteSpider(scrapy.Spider):
 
     site: ClassVar[Site]
     watermarks: Watermarks  # newest lastmod per sitemap between runs, set in from_crawler
+    tz: str | None = None  # the news spider's -a tz= for an unknown site; a site profile names its own
 
     def __init__(self, name: str | None = None, **kwargs: Any) -> None:
         args = check_arguments(self.site, kwargs)
@@ -368,7 +369,7 @@ class SiteSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.count("articles/not_text")
             return
-        item = take_parsed(response)  # parsed already when a middleware had to classify the page
+        item = take_parsed(response, self.tz)  # parsed already when a middleware had to classify the page
         ref: ArticleRef | None = response.meta.get("ref")
         if ref is not None and item["key"] != ref.key:
             # A redirect to another article (or off the article pattern) is that page's business.
