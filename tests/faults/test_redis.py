@@ -213,7 +213,7 @@ def test_workers_run_as_an_acl_user_and_never_show_its_password(
             assert wait_all(bad, timeout=FAILSAFE) == [exitcodes.FAILED]
             assert bad[0].stderr is not None
             errors = [line for line in bad[0].stderr.read().splitlines() if line.startswith("newscrawl: error:")]
-            assert errors == [f"newscrawl: error: eurointegration: cannot reach Redis at redis://{shown}127.0.0.1:{server.port}/0: {error}"]
+            assert errors == [f"newscrawl: error: eurointegration: cannot reach Redis at redis://{shown}127.0.0.1:{server.port}/0: {error} (exit 1)"]
 
 
 def test_workers_speak_tls_with_rediss(
