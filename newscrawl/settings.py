@@ -74,6 +74,9 @@ MEMUSAGE_ENABLED = True
 MEMUSAGE_LIMIT_MB = 1024  # a runaway crawl is stopped (finish_reason memusage_exceeded) before the machine
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs Python sent to it over HTTP (localhost, a token in a job file under the
+# user's profile); a cron crawler needs no code-execution port, so it stays closed like the telnet console.
+REMOTE_CONTROL_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
     # Plain requests through NEWSCRAWL_MIRROR when set, meta["playwright"] ones in Chromium (newscrawl.render),

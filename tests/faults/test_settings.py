@@ -256,3 +256,12 @@ def test_bad_values_are_refused_by_the_accessor_too(name: str, raw: object) -> N
     """The accessor never returns a value outside the table's range, even where validation did not run."""
     with pytest.raises(UsageError, match=f"^{name} must be .*, not {re.escape(repr(raw))}$"):
         config.get(Settings({name: raw}), name)
+
+
+def test_a_crawl_opens_no_code_execution_port() -> None:
+    """Neither Scrapy's telnet console nor its remote-control HTTP server (which runs Python sent to it) is on."""
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
