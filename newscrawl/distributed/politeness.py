@@ -84,8 +84,13 @@ RESERVE = (
     _NOW
     + """
 local delay = tonumber(ARGV[2])
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'last_at', now, 'gap', delay)
+-- A host this Redis does not know, or knows only from before its restart (a durable Redis comes back with
+-- up to a second of writes lost, so its last_at may be stale): wait one delay first, as for a new host.
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+if redis.call('HGET', KEYS[1], 'run') ~= run then
+  local known = tonumber(redis.call('HGET', KEYS[1], 'gap') or '0')
+  redis.call('HSET', KEYS[1], 'last_at', now, 'gap', math.max(delay, known), 'run', run)
+  redis.call('HDEL', KEYS[1], 'last')
 end
 if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'robots', '1') end
 if ARGV[6] ~= '' and tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[1], 'crawl_delay') or '0') then
