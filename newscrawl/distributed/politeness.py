@@ -27,9 +27,10 @@ Crawl-delay. The local slot then waits nothing more (:class:`PacedSlot`), so the
 - Until some worker has read the host's robots.txt, one request at a time goes to it, so the workers'
   own robots.txt fetches are paced by the Crawl-delay the first one found.
 - A host Redis does not know (first visit, idle expiry, or Redis lost its data), or knows only from before
-  a restart (its run id differs), waits one delay before its first request, because another worker may have asked it a moment ago. Leases lost with Redis data
-  restart at 0, so requests already on the wire may briefly exceed ``CONCURRENT_REQUESTS_PER_DOMAIN``;
-  that one-delay wait makes it rare for responses quicker than the delay.
+  a restart (its run id differs), waits one delay before its first request, because another worker may
+  have asked it a moment ago. Leases lost with Redis data restart at 0, so requests already on the wire
+  may briefly exceed ``CONCURRENT_REQUESTS_PER_DOMAIN``; that one-delay wait makes it rare for responses
+  quicker than the delay.
 - A 429 or 503 sets ``backoff_until`` for every worker: ``Retry-After`` when given (capped at
   ``NEWSCRAWL_RETRY_AFTER_MAX``), else ``NEWSCRAWL_RETRY_BACKOFF`` doubled per retry of that request.
 - Redis unreachable (past the client's ``NEWSCRAWL_REDIS_RETRY`` s of retries): the request is not sent,
