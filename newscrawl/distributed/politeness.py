@@ -87,8 +87,10 @@ RESERVE = (
 local delay = tonumber(ARGV[2])
 -- A host this Redis does not know, or knows only from before its restart (a durable Redis comes back with
 -- up to a second of writes lost, so its last_at may be stale): wait one delay first, as for a new host.
-local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
-if redis.call('HGET', KEYS[1], 'run') ~= run then
+-- The restart is told by the server's run id; an ACL user without INFO (-@dangerous) goes without it.
+local info = redis.pcall('INFO', 'server')
+local run = type(info) == 'string' and string.match(info, 'run_id:(%w+)') or ''
+if redis.call('EXISTS', KEYS[1]) == 0 or (run ~= '' and redis.call('HGET', KEYS[1], 'run') ~= run) then
   local known = tonumber(redis.call('HGET', KEYS[1], 'gap') or '0')
   redis.call('HSET', KEYS[1], 'last_at', now, 'gap', math.max(delay, known), 'run', run)
   redis.call('HDEL', KEYS[1], 'last')
