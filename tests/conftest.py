@@ -18,6 +18,7 @@ import pytest
 
 from newscrawl.mirror import make_server
 from newscrawl.record import schema
+from tests.redis_server import RedisServer, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -134,3 +135,10 @@ def run_crawl_measured(spider: str, *args: str, kill_after: float = 300, **kwarg
     for reader in readers:
         reader.join(timeout=10)
     return proc.returncode, logs.get("stderr", ""), usage
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private redis-server on a free port for one test (the distributed and fault tests)."""
+    with redis_server(tmp_path / "redis") as server:
+        yield server

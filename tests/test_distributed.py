@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +29,9 @@ from newscrawl.distributed.scheduler import Leases
 from newscrawl.drops import DuplicateArticle
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl
 from tests.mirror_bulk import build_bulk_mirror
-from tests.redis_server import RedisServer, free_port, redis_server
+from tests.redis_server import RedisServer, free_port
 
 ARTICLE_HITS_PREFIX = "/www.eurointegration.com.ua/news/2023/"
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import gzip
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from newscrawl.distributed import DistributedAddon
 from newscrawl.distributed.politeness import FORGET, RELEASE, RESERVE, PacedSlot, decoded_body
 from tests.mirror_bulk import build_bulk_mirror
 from tests.polite_mirror import PoliteMirror, Throttle, polite_mirror
-from tests.redis_server import RedisServer, redis_server
+from tests.redis_server import RedisServer
 from tests.test_distributed import assert_archived_once, start_workers, stat, wait_all
 
 HOST = "www.eurointegration.com.ua"
@@ -34,12 +33,6 @@ ARTICLES = f"/{HOST}/news/2023/"
 ROBOTS_CRAWL_DELAY_1 = (
     "User-agent: *\nDisallow:\nCrawl-delay: 1\n\nSitemap: https://www.eurointegration.com.ua/sitemap/sitemap.xml\n"
 )
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 def small_mirror(root: Path, n: int, robots: str | None = None) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ import os
 import pickle
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -56,12 +56,6 @@ def records_per_url(out: Path) -> Counter[str]:
 
 def once_each(expected: list[dict[str, Any]]) -> Counter[str]:
     return Counter({e["url"]: 1 for e in expected})
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    with redis_server(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
