@@ -11,15 +11,21 @@ if TYPE_CHECKING:
 
 
 def extract(
-    body: bytes | str, url: str, crawled_at: datetime | None = None, *, tz: str | None = None
+    body: bytes | str,
+    url: str,
+    crawled_at: datetime | None = None,
+    *,
+    content_type: str | None = None,
+    tz: str | None = None,
 ) -> dict[str, Any]:
     """The record the pipelines would archive for one saved page (see ``newscrawl.extraction``).
 
-    ``tz``: the IANA timezone of an unknown site's times without offset (a site profile names its own).
+    ``content_type``: the HTTP ``Content-Type`` header (its charset decodes the bytes); ``tz``: the IANA
+    timezone of an unknown site's times without offset (a site profile names its own).
     """
     from newscrawl.extraction import extract as _extract
 
-    return _extract(body, url, crawled_at, tz=tz)
+    return _extract(body, url, crawled_at, content_type=content_type, tz=tz)
 
 
 __all__ = ["__version__", "extract"]

@@ -213,14 +213,20 @@ def classify(body: bytes | str, url: str, *, content_type: str | None = None) ->
 
 
 def extract(
-    body: bytes | str, url: str, crawled_at: datetime | None = None, *, tz: str | None = None
+    body: bytes | str,
+    url: str,
+    crawled_at: datetime | None = None,
+    *,
+    content_type: str | None = None,
+    tz: str | None = None,
 ) -> dict[str, Any]:
     """The record the pipelines would archive for one saved page.
 
     Raises the pipelines' drop reason (a ``newscrawl.drops.ArticleDropped``) for a page that would not be
-    archived. ``tz``: see ``parse_page``.
+    archived. ``content_type``: the HTTP ``Content-Type`` header, whose charset decodes the bytes;
+    ``tz``: see ``parse_page``.
     """
-    item = parse_page(body, url, crawled_at, tz=tz)
+    item = parse_page(body, url, crawled_at, content_type=content_type, tz=tz)
     clean_text(item)
     strip_boilerplate(item)
     validate_article(item)
