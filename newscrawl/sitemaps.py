@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +34,7 @@ from lxml import etree
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
 
 from newscrawl.archive.store import STATE_DIR
 from newscrawl.dates import parse_iso, to_iso
@@ -40,6 +43,10 @@ from newscrawl.lost import articles_missed
 INDEX, URLSET = "sitemapindex", "urlset"
 
 logger = logging.getLogger(__name__)
+
+
+class SitemapGzipError(ValueError):
+    """A gzipped sitemap that does not decompress, or decompresses beyond the download size limit."""
 
 
 @dataclass(frozen=True)
@@ -55,38 +62,53 @@ class SitemapEntry:
         return self.published or self.lastmod
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+class _NewsSitemap(Sitemap):
+    """Scrapy's reader, also keeping a news sitemap's ``<news:news><news:publication_date>``.
+
+    Scrapy reads only an entry's direct children (``<news:news>`` gives it an empty ``news``); the
+    publication date sits one level down, so it is taken before Scrapy's reader clears the entry.
+    """
+
+    def _process_sitemap_element(self, elem: etree._Element) -> dict[str, Any] | None:
+        published = next(
+            (el.text for el in elem.iter() if self._get_tag_name(el) == "publication_date" and el.text), None
+        )
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None and published:
+            entry["publication_date"] = published.strip()
+        return entry
 
 
 def read_sitemap(body: bytes, max_size: int = 0) -> tuple[str, list[SitemapEntry]]:
-    """The sitemap's kind (``sitemapindex`` or ``urlset``) and its entries; ValueError if it is none."""
+    """The sitemap's kind (``sitemapindex`` or ``urlset``) and its entries; ValueError if it is none.
+
+    Scrapy's ``Sitemap`` parses (lxml, no entities resolved, no network, recovering from broken markup);
+    a gzipped body is decompressed up to ``max_size`` bytes (0: no limit), else ``SitemapGzipError``.
+    """
     if body[:2] == b"\x1f\x8b":
-        body = gunzip(body, max_size=max_size)
-    parser = etree.XMLParser(recover=True, remove_comments=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(body.lstrip(), parser=parser)
-    if root is None or _local(root.tag) not in (INDEX, URLSET):
-        raise ValueError("not a sitemap")
-    entries: list[SitemapEntry] = []
-    for node in root:
-        if _local(node.tag) not in ("sitemap", "url"):
-            continue
-        loc = lastmod = published = None
-        alternates: list[str] = []
-        for child in node.iter():
-            name = _local(child.tag)
-            text = (child.text or "").strip()
-            if name == "loc" and child.getparent() is node:
-                loc = text
-            elif name == "lastmod":
-                lastmod = parse_iso(text)
-            elif name == "publication_date":
-                published = parse_iso(text)
-            elif name == "link" and child.get("rel") == "alternate" and child.get("href"):
-                alternates.append(str(child.get("href")).strip())
-        if loc:
-            entries.append(SitemapEntry(loc, lastmod, published, tuple(alternates)))
-    return _local(root.tag), entries
+        try:
+            body = gunzip(body, max_size=max_size)
+        except (OSError, EOFError, struct.error, zlib.error, ValueError) as exc:  # torn, or beyond max_size
+            raise SitemapGzipError(str(exc) or type(exc).__name__) from exc
+    try:
+        sitemap = _NewsSitemap(body.lstrip())
+        if sitemap.type not in (INDEX, URLSET):
+            raise ValueError("not a sitemap")
+        entries = [
+            SitemapEntry(
+                entry["loc"],
+                parse_iso(entry.get("lastmod")),
+                parse_iso(entry.get("publication_date")),
+                tuple(href.strip() for href in entry.get("alternate", ())),
+            )
+            for entry in sitemap
+            if entry["loc"]
+        ]
+    except StopIteration:  # Scrapy's reader met no element at all
+        raise ValueError("not a sitemap") from None
+    except etree.LxmlError as exc:  # what even lxml's recovering parser cannot read (an empty body)
+        raise ValueError(f"not a sitemap ({exc})") from None
+    return sitemap.type, entries
 
 
 @dataclass(frozen=True)
