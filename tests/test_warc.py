@@ -227,3 +227,37 @@ def test_reindex_publishes_a_killed_runs_warc_cut_to_its_last_whole_record(tmp_p
     assert published.stat().st_size == whole
     assert check_file(published) == []
     assert read_capture(root, pointer).body == PAGE
+
+
+def test_a_line_whose_capture_the_disk_never_got_is_cut_from_a_killed_run(tmp_path: Path) -> None:
+    """A killed run's line that points past the end of its (repaired) WARC file is cut, not indexed: the
+    article is fetched again rather than archived with a capture that does not resolve."""
+    from newscrawl.archive.store import Archive
+    from newscrawl.record import dumps
+
+    root = tmp_path / "output"
+    w = writer(root)
+    kept = w.write_exchange(exchange(), "2026-05-01T10:00:00Z")
+    whole = w.size
+    lost = w.write_exchange(exchange(encoding="gzip"), "2026-05-01T10:00:01Z")
+    os.close(w.fd)
+    w.path.write_bytes(w.path.read_bytes()[:whole])  # a power cut: the second record never reached the disk
+
+    def record(n: int, capture: dict[str, object]) -> dict[str, object]:
+        return {
+            "key": f"eurointegration:uk:700000{n}", "site": "eurointegration", "lang": "uk",
+            "url": f"https://www.eurointegration.com.ua/news/2026/05/1/700000{n}/", "content_hash": "sha256:x",
+            "version": 1, "crawled_at": "2026-05-01T10:00:00+00:00", "capture": capture,
+        }
+
+    jsonl = root / "eurointegration/2026/run.jsonl.part"
+    jsonl.write_bytes(dumps(record(1, kept)) + dumps(record(2, lost)))
+    archive = Archive(root, "eurointegration")
+    try:
+        assert archive.reconcile() == 1
+        assert archive.index.get("eurointegration:uk:7000001") is not None
+        assert archive.index.get("eurointegration:uk:7000002") is None
+    finally:
+        archive.close()
+    assert (root / "eurointegration/2026/run.jsonl").read_bytes() == dumps(record(1, kept))
+    assert read_capture(root, kept).body == PAGE
