@@ -13,7 +13,9 @@ from newscrawl.archive.warc import (
     CaptureError,
     Exchange,
     WarcWriter,
+    check_capture,
     check_file,
+    close_files,
     crawled_at_of,
     iter_captures,
     payload_digest,
@@ -70,6 +72,11 @@ def test_a_pointer_reads_back_the_exchange_as_received_and_as_decoded(tmp_path: 
         (packed["offset"], packed["length"]),
     ]
     assert check_file(tmp_path / plain["file"]) == []
+    files: dict[str, object] = {}
+    check_capture(tmp_path, plain, files)
+    check_capture(tmp_path, packed, files)
+    assert list(files) == [plain["file"]]  # opened once for both
+    close_files(files)
 
 
 def test_every_record_is_its_own_gzip_member_that_warcio_reads(tmp_path: Path) -> None:
@@ -154,6 +161,11 @@ def test_a_capture_that_cannot_be_read_raises_one_line(tmp_path: Path, damage: s
         read_capture(tmp_path, pointer)
     assert str(raised.value) == expected
     assert "\n" not in str(raised.value)
+    files: dict[str, object] = {}
+    with pytest.raises(CaptureError) as checked:  # verify's check, with its open files kept
+        check_capture(tmp_path, pointer, files)
+    close_files(files)
+    assert str(checked.value) == expected
 
 
 def test_read_capture_refuses_a_path_outside_the_archive(tmp_path: Path) -> None:
