@@ -20,6 +20,7 @@ from newscrawl.archive.warc import (
     iter_captures,
     payload_digest,
     read_capture,
+    read_warcinfo,
     repair,
     warc_date,
 )
@@ -99,6 +100,7 @@ def test_every_record_is_its_own_gzip_member_that_warcio_reads(tmp_path: Path) -
     with final.open("rb") as fh:
         info = next(iter(ArchiveIterator(fh))).content_stream().read()
     assert info == b"software: newscrawl/0.1.0\r\ntz: Europe/Kyiv\r\n"
+    assert read_warcinfo(final) == {"software": "newscrawl/0.1.0", "tz": "Europe/Kyiv"}
     revisit = gzip.decompress(final.read_bytes()[pointer["offset"] + pointer["length"] :])
     assert b"WARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\n" in revisit
     assert f"WARC-Payload-Digest: {pointer['digest']}\r\n".encode() in revisit
@@ -273,3 +275,17 @@ def test_a_line_whose_capture_the_disk_never_got_is_cut_from_a_killed_run(tmp_pa
         archive.close()
     assert (root / "eurointegration/2026/run.jsonl").read_bytes() == dumps(record(1, kept))
     assert read_capture(root, kept).body == PAGE
+
+
+def test_the_warcinfo_names_the_software_and_the_extraction_arguments() -> None:
+    """A run's warcinfo names the software, the site, and the news spider's -a tz= when given."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from newscrawl.capture import warcinfo
+
+    spider = SimpleNamespace(name="news", site_key=None, tz="America/New_York")
+    info = warcinfo(cast(Any, SimpleNamespace(spider=spider)))
+    assert info["software"].startswith("newscrawl/")
+    assert (info["site"], info["spider"], info["tz"]) == ("news", "news", "America/New_York")
+    assert "tz" not in warcinfo(cast(Any, SimpleNamespace(spider=SimpleNamespace(name="eurointegration", tz=None))))

@@ -518,6 +518,22 @@ def iter_captures(path: Path) -> Iterator[tuple[int, int, Captured]]:
         yield offset, length, _parse(data, f"{path.name} at offset {offset}")
 
 
+def read_warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a WARC file's ``warcinfo`` record (``software``, ``site``, ``spider``, ``tz`` when the
+    crawl had one ...); raises :class:`CaptureError` when the file does not start with one."""
+    for _, _, data in members(path):
+        head, _, block = data.partition(b"\r\n\r\n")
+        if b"\r\nWARC-Type: warcinfo\r\n" not in head + b"\r\n":
+            break
+        fields = {}
+        for line in block.removesuffix(b"\r\n\r\n").decode("utf-8", "replace").split("\r\n"):
+            name, sep, value = line.partition(": ")
+            if sep:
+                fields[name] = value
+        return fields
+    raise CaptureError(f"{path.name} at offset 0: no warcinfo record")
+
+
 def check_file(path: Path) -> list[str]:
     """What is wrong with a WARC file, as lines (empty: it reads cleanly to the end, every digest right)."""
     problems: list[str] = []
