@@ -79,10 +79,10 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    # Plain requests through NEWSCRAWL_MIRROR when set, meta["playwright"] ones in Chromium (newscrawl.render),
-    # which is imported on the first request that asks.
-    "http": "newscrawl.mirror.DownloadHandler",
-    "https": "newscrawl.mirror.DownloadHandler",
+    # Plain requests through NEWSCRAWL_MIRROR when set (newscrawl.download), with rendering plugged in:
+    # meta["playwright"] ones in Chromium (newscrawl.render), imported on the first request that asks.
+    "http": "newscrawl.render.download.RenderingDownloadHandler",
+    "https": "newscrawl.render.download.RenderingDownloadHandler",
 }
 
 ITEM_PIPELINES = {
