@@ -35,9 +35,8 @@ from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
 from newscrawl import config, exitcodes
-from newscrawl.archive.crawl import archive_enabled, archive_for
-from newscrawl.archive.redis_index import RedisArchive, RedisFailure, worker_name
 from newscrawl.distributed import enabled, lease_seconds
+from newscrawl.distributed.archive import RedisArchive, RedisFailure, SharedArchiveExtension, worker_name
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
 
 logger = logging.getLogger(__name__)
@@ -105,9 +104,8 @@ class DistributedWorker:
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def redis_archive(self) -> RedisArchive | None:
-        if not archive_enabled(self.crawler):
-            return None
-        archive = archive_for(self.crawler)
+        extension = self.crawler.get_extension(SharedArchiveExtension)
+        archive = extension.archive if extension is not None else None
         return archive if isinstance(archive, RedisArchive) else None
 
     def renew(self) -> None:
