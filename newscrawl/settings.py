@@ -123,5 +123,8 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # pages open at once, in all contexts toge
 PLAYWRIGHT_MAX_CONTEXTS = 2  # the current context and one being recycled
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000  # milliseconds
 
+# The exit code decided from the stats once the spider has closed, before they are dumped (newscrawl.outcome).
+STATS_CLASS = "newscrawl.outcome.RunStats"
+
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -20,8 +20,7 @@ from scrapy import Spider, signals
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from newscrawl import exitcodes, extract
-from newscrawl.archive import report
+from newscrawl import exitcodes, extract, outcome
 from newscrawl.archive.index import SqliteIndex
 from newscrawl.archive.store import index_path
 from newscrawl.drops import DuplicateArticle
@@ -65,16 +64,14 @@ def test_every_string_of_a_field_is_made_valid() -> None:
     assert valid_unicode(["fine", None]) == (["fine", None], False)
 
 
-@pytest.mark.parametrize("preset", [None, exitcodes.DRIFT])
-def test_a_run_that_lost_an_article_fails(preset: int | None) -> None:
+@pytest.mark.parametrize("drifted", [[], ["news_example_org"]])
+def test_a_run_that_lost_an_article_fails(drifted: list[str]) -> None:
     """A finished run that lost an article in a pipeline exits FAILED, whatever else it archived or judged."""
-    stats = {"newscrawl/archive/new": 5, "newscrawl/lost/pipeline_error": 1}
-    run = report.counts(stats)
-    assert run["lost"] == {"pipeline_error": 1}
-    assert report.exit_code("finished", run, preset) == exitcodes.FAILED
-    assert report.exit_code("finished", report.counts({"newscrawl/archive/new": 5}), preset) == (
-        preset if preset is not None else exitcodes.OK
-    )
+    judged = {"finish_reason": "finished", "newscrawl/quality/drifted": drifted}
+    stats = {**judged, "newscrawl/archive/new": 5, "newscrawl/lost/pipeline_error": 1}
+    assert outcome.counts(stats)["lost"] == {"pipeline_error": 1}
+    assert outcome.decide(stats) == exitcodes.FAILED
+    assert outcome.decide({**judged, "newscrawl/archive/new": 5}) == (exitcodes.DRIFT if drifted else exitcodes.OK)
 
 
 def test_an_article_lost_after_deduplication_is_not_a_duplicate_later_in_the_run(tmp_path: Path) -> None:
