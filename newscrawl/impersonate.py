@@ -3,7 +3,7 @@
 Anti-bot layers that judge the client's TLS ClientHello and HTTP/2 settings refuse Scrapy's
 Twisted/OpenSSL handshake whatever headers it sends. curl_cffi (libcurl-impersonate, BoringSSL, shipped
 in its wheel) sends a browser's: ``meta["impersonate"] = "chrome"`` is curl_cffi's profile name.
-:class:`ImpersonateDownloader` is built by ``newscrawl.mirror.DownloadHandler`` on the first request
+:class:`ImpersonateDownloader` is built by ``newscrawl.download.DownloadHandler`` on the first request
 that asks, so a crawl that never asks never imports curl_cffi.
 
 Why not the scrapy-impersonate plugin: it is a whole download handler of its own (it would replace ours,

@@ -7,7 +7,7 @@ the articles it would have named) is neither archived nor dropped for a named re
 Like a failed article download (``newscrawl/articles/failed``), a lost article keeps the run's sitemap
 watermarks where they were (``newscrawl.sitemaps``) and marks the run incomplete (``newscrawl.archive.crawl``),
 so the next run reads every source in full and fetches the article again: the seen-index never learnt of it.
-A run that lost an article exits ``FAILED`` (``newscrawl.archive.report``).
+A run that lost an article exits ``FAILED`` (``newscrawl.outcome``).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ With ``NEWSCRAWL_MIRROR=http://127.0.0.1:8000`` a request for ``https://HOST/PAT
 from ``http://127.0.0.1:8000/HOST/PATH?QUERY``; the response comes back under the real URL, so
 everything above the download handler (offsite filtering, robots.txt, cookies, retries, parsing, the
 archive) behaves exactly as in a live crawl. A mirror is a folder ``HOST/PATH`` with ``index.html`` for
-paths ending in ``/``; :func:`serve` serves one.
+paths ending in ``/``; :func:`serve` serves one. This module holds the URL mapping and the server; the
+download handler that uses the mapping is ``newscrawl.download``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 from urllib.parse import unquote, urlsplit
-
-from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.crawler import Crawler
-from scrapy.http import Response
-
-if TYPE_CHECKING:
-    from newscrawl.impersonate import ImpersonateDownloader
 
 
 def validate_mirror(value: str) -> str:
@@ -42,25 +35,6 @@ def mirror_url(mirror: str, url: str) -> str:
     path = parts.path or "/"
     query = f"?{parts.query}" if parts.query else ""
     return f"{mirror}/{parts.netloc}{path}{query}"
-
-
-class MirrorDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP/1.1 handler, redirected to ``NEWSCRAWL_MIRROR`` when that setting is given."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        raw = crawler.settings.get("NEWSCRAWL_MIRROR")
-        self.mirror = validate_mirror(raw) if raw else None
-
-    async def download_request(self, request: Request) -> Response:
-        if not self.mirror or request.url.startswith(self.mirror + "/"):
-            return await super().download_request(request)
-        mirrored = request.replace(url=mirror_url(self.mirror, request.url))
-        response = await super().download_request(mirrored)
-        # The copy's meta is its own: AutoThrottle reads the latency from the request it scheduled.
-        if "download_latency" in mirrored.meta:
-            request.meta["download_latency"] = mirrored.meta["download_latency"]
-        return response.replace(url=request.url, request=request)
 
 
 def _content_type(path: Path, body: bytes) -> str:
@@ -170,44 +144,3 @@ def serve(
         pass
     finally:
         server.server_close()
-
-
-class DownloadHandler(MirrorDownloadHandler):
-    """The project's http(s) handler: plain downloads (from ``NEWSCRAWL_MIRROR`` when set); a request that
-    asks for rendering (``meta["playwright"]``) goes to ``newscrawl.render``'s handler, imported and built
-    on the first such request, so a crawl that renders nothing never imports Playwright (a fifth of a
-    cron run's start-up). A request with ``meta["impersonate"]`` (a browser profile) is downloaded with
-    that browser's TLS handshake (``newscrawl.impersonate``, curl_cffi), built the same lazy way."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        self._crawler = crawler
-        self._render: HTTP11DownloadHandler | None = None
-        self._impersonate: ImpersonateDownloader | None = None
-
-    async def download_request(self, request: Request) -> Response:
-        if request.meta.get("impersonate") and not request.meta.get("playwright"):
-            return await self._download_impersonated(request)
-        if not request.meta.get("playwright"):
-            return await super().download_request(request)
-        if self._render is None:
-            from newscrawl.render.handler import RenderDownloadHandler
-
-            self._render = RenderDownloadHandler(self._crawler)
-        return await self._render.download_request(request)
-
-    async def _download_impersonated(self, request: Request) -> Response:
-        if self._impersonate is None:
-            from newscrawl.impersonate import ImpersonateDownloader
-
-            self._impersonate = ImpersonateDownloader(self._crawler, self.mirror)
-        if not self.mirror or request.url.startswith(self.mirror + "/"):
-            return await self._impersonate.download(request, request.url)
-        return await self._impersonate.download(request, mirror_url(self.mirror, request.url))
-
-    async def close(self) -> None:
-        if self._impersonate is not None:
-            await self._impersonate.close()
-        if self._render is not None:
-            await self._render.close()
-        await super().close()

@@ -86,10 +86,10 @@ TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
 DOWNLOAD_HANDLERS = {
-    # Plain requests through NEWSCRAWL_MIRROR when set, meta["playwright"] ones in Chromium (newscrawl.render),
-    # which is imported on the first request that asks.
-    "http": "newscrawl.mirror.DownloadHandler",
-    "https": "newscrawl.mirror.DownloadHandler",
+    # Plain requests through NEWSCRAWL_MIRROR when set (newscrawl.download), with rendering plugged in:
+    # meta["playwright"] ones in Chromium (newscrawl.render), imported on the first request that asks.
+    "http": "newscrawl.render.download.RenderingDownloadHandler",
+    "https": "newscrawl.render.download.RenderingDownloadHandler",
 }
 
 ITEM_PIPELINES = {
@@ -130,6 +130,9 @@ PLAYWRIGHT_PROCESS_REQUEST_HEADERS = "newscrawl.render.handler.browser_headers"
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4  # pages open at once, in all contexts together
 PLAYWRIGHT_MAX_CONTEXTS = 2  # the current context and one being recycled
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20_000  # milliseconds
+
+# The exit code decided from the stats once the spider has closed, before they are dumped (newscrawl.outcome).
+STATS_CLASS = "newscrawl.outcome.RunStats"
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

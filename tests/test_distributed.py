@@ -24,7 +24,7 @@ from redis import Redis
 
 from newscrawl import exitcodes
 from newscrawl.archive.index import Entry
-from newscrawl.archive.redis_index import RedisArchive, RedisIndex
+from newscrawl.distributed.archive import RedisArchive, RedisIndex
 from newscrawl.distributed.scheduler import Leases
 from newscrawl.drops import DuplicateArticle
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl

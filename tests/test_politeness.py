@@ -258,7 +258,7 @@ def test_mirror_download_keeps_the_latency_for_autothrottle(monkeypatch: pytest.
     from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
     from scrapy.http import HtmlResponse
 
-    from newscrawl.mirror import MirrorDownloadHandler
+    from newscrawl.download import MirrorDownloadHandler
 
     seen: list[str] = []
 

@@ -1,12 +1,20 @@
-"""The archive as a crawl sees it: opened once per crawler, locked for the crawl, closed when it ends."""
+"""The archive as a crawl sees it: opened once per crawler by :class:`ArchiveExtension`, locked for the
+crawl, closed when it ends.
+
+The extension opens (and reconciles) the archive when the crawler builds its extensions, right after the
+spider is created and before any request; everything else finds it through :func:`archive_for`. Another
+kind of archive plugs in as a subclass that overrides :meth:`ArchiveExtension.site_lock` and
+:meth:`ArchiveExtension.open_archive` and takes the extension's place in ``EXTENSIONS`` (the distributed
+add-on does).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-import weakref
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -15,15 +23,38 @@ from scrapy.exceptions import NotConfigured
 from newscrawl import config
 from newscrawl.archive.index import SeenIndex
 from newscrawl.archive.store import Archive, ArchiveError, SiteLock
+from newscrawl.archive.warc import Exchange
 from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import articles_missed
 
-if TYPE_CHECKING:
-    from newscrawl.archive.redis_index import RedisArchive
-
 logger = logging.getLogger(__name__)
 
-_ARCHIVES: weakref.WeakKeyDictionary[Crawler, Archive | RedisArchive] = weakref.WeakKeyDictionary()
+
+class CrawlArchive(Protocol):
+    """What a crawl needs of its archive: the embedded :class:`Archive`, or one an add-on plugs in."""
+
+    @property
+    def index(self) -> SeenIndex: ...
+
+    @property
+    def previous_run_complete(self) -> bool: ...
+
+    @property
+    def files_written(self) -> Sequence[Path]: ...
+
+    def write(self, record: dict[str, Any]) -> None: ...
+
+    def mark_checked(self, key: str, when: str) -> None: ...
+
+    def capture(self, exchange: Exchange, date: str, info: dict[str, str]) -> dict[str, Any]: ...
+
+    def revisit(
+        self, exchange: Exchange, date: str, info: dict[str, str], refers_to: dict[str, str] | None
+    ) -> None: ...
+
+    def close(self, complete: bool = False) -> None: ...
+
+    def rel(self, path: Path) -> str: ...
 
 
 def output_dir(crawler: Crawler) -> Path:
@@ -36,25 +67,12 @@ def site_key(crawler: Crawler) -> str:
     return str(getattr(spider, "site_key", None) or spider.name)
 
 
-def archive_for(crawler: Crawler) -> Archive | RedisArchive:
-    """The crawl's archive, opened (and reconciled) on first use."""
-    archive = _ARCHIVES.get(crawler)
-    if archive is None and crawler.settings.get("NEWSCRAWL_REDIS_URL"):
-        from newscrawl.archive.redis_index import RedisArchive
-
-        archive = RedisArchive.from_crawler(crawler, output_dir(crawler), site_key(crawler))
-        archive.start()
-        _ARCHIVES[crawler] = archive
-    if archive is None:
-        archive = Archive(
-            output_dir(crawler),
-            site_key(crawler),
-            flush_every=config.get_int(crawler.settings, "NEWSCRAWL_FLUSH_EVERY"),
-        )
-        archive.reconcile()
-        archive.previous_run_complete = archive.begin_run()
-        _ARCHIVES[crawler] = archive
-    return archive
+def archive_for(crawler: Crawler) -> CrawlArchive:
+    """The crawl's archive, opened by the archive extension before the first request."""
+    extension = crawler.get_extension(ArchiveExtension)
+    if extension is None:
+        raise RuntimeError("this crawl has no archive: NEWSCRAWL_ARCHIVE_ENABLED is off or EXTENSIONS lacks it")
+    return extension.archive
 
 
 def archive_enabled(crawler: Crawler) -> bool:
@@ -63,22 +81,20 @@ def archive_enabled(crawler: Crawler) -> bool:
 
 
 def seen_index(crawler: Crawler) -> SeenIndex | None:
-    """The index the spider consults to skip archived articles; None when the archive is switched off."""
-    if not archive_enabled(crawler):
-        return None
-    return archive_for(crawler).index
+    """The index the spider consults to skip archived articles; None when the crawl has no archive."""
+    extension = crawler.get_extension(ArchiveExtension)
+    return extension.archive.index if extension is not None else None
 
 
 def previous_run_complete(crawler: Crawler) -> bool:
     """Whether the site's previous run finished without losing articles (so traversal may stop early)."""
-    if not archive_enabled(crawler):
-        return False
-    return archive_for(crawler).previous_run_complete
+    extension = crawler.get_extension(ArchiveExtension)
+    return extension.archive.previous_run_complete if extension is not None else False
 
 
 def write_record(crawler: Crawler, record: dict[str, object]) -> None:
     """Append a record; a write that fails (a full disk) stops the crawl with reason ``archive_error``
-    (or the error's own ``reason``: ``redis_unavailable`` in distributed mode)."""
+    (or the error's own ``reason``, given by an archive an add-on plugged in)."""
     try:
         archive_for(crawler).write(record)
     except ArchiveError as exc:
@@ -90,24 +106,16 @@ def write_record(crawler: Crawler, record: dict[str, object]) -> None:
         raise
 
 
-def site_lock(crawler: Crawler) -> SiteLock:
-    """The site's lock: exclusive for a single-process crawl, shared by the workers of a distributed one."""
-    if crawler.settings.get("NEWSCRAWL_REDIS_URL"):
-        from newscrawl.distributed import SharedSiteLock
-
-        return SharedSiteLock(output_dir(crawler), site_key(crawler))
-    return SiteLock(output_dir(crawler), site_key(crawler))
-
-
 class ArchiveExtension:
-    """Takes the site's lock before the first request and closes the archive when the spider closes."""
+    """Takes the site's lock and opens the archive before the first request; closes both when the spider
+    closes. The one owner of the crawl's archive."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.lock = site_lock(crawler)
+        self.lock = self.site_lock()
         self.lock.acquire()  # raises ArchiveLocked: the crawl stops before any request
         started = time.perf_counter()
-        self.archive = archive_for(crawler)  # reconciled now, before the first request
+        self.archive = self.open_archive()  # reconciled now, before the first request
         assert crawler.stats is not None
         crawler.stats.set_value("newscrawl/archive/open_ms", round((time.perf_counter() - started) * 1000, 2))
         rebuilt = getattr(self.archive, "rebuilt", None)
@@ -135,17 +143,31 @@ class ArchiveExtension:
             raise NotConfigured
         return cls(crawler)
 
+    def site_lock(self) -> SiteLock:
+        """The site's lock, exclusive: one process writes a site's archive."""
+        return SiteLock(output_dir(self.crawler), site_key(self.crawler))
+
+    def open_archive(self) -> CrawlArchive:
+        """The site's archive, reconciled with its files, its run begun."""
+        archive = Archive(
+            output_dir(self.crawler),
+            site_key(self.crawler),
+            flush_every=config.get_int(self.crawler.settings, "NEWSCRAWL_FLUSH_EVERY"),
+        )
+        archive.reconcile()
+        archive.previous_run_complete = archive.begin_run()
+        return archive
+
     def spider_closed(self, spider: object, reason: str) -> None:
-        archive = _ARCHIVES.pop(self.crawler, None)
+        archive = self.archive
         try:
-            if archive is not None:
-                assert self.crawler.stats is not None
-                missed = articles_missed(self.crawler.stats.get_stats())
-                # A run that reached nothing changed nothing: the previous run's completeness stands.
-                unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
-                archive.close(complete=(reason == "finished" and not missed) or unreached)
-                self.crawler.stats.set_value(
-                    "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
-                )
+            assert self.crawler.stats is not None
+            missed = articles_missed(self.crawler.stats.get_stats())
+            # A run that reached nothing changed nothing: the previous run's completeness stands.
+            unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
+            archive.close(complete=(reason == "finished" and not missed) or unreached)
+            self.crawler.stats.set_value(
+                "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
+            )
         finally:
             self.lock.release()

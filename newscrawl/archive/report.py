@@ -3,8 +3,7 @@
 The manifest goes to ``<output>/.newscrawl/runs/<site>-<YYYYMMDDTHHMMSSZ>-<pid>.json`` (written whole
 through a temporary file). It holds the newscrawl version, the start and end, the finish reason, counts of
 new / updated / unchanged articles, articles skipped as archived, drops by reason, failed requests by source, and the
-files written with their sha256. The exit code (``newscrawl.exitcodes``) is put in the stats as
-``newscrawl/exit_code`` for the ``crawl`` command to return.
+files written with their sha256, and the exit code decided by ``newscrawl.outcome``.
 """
 
 from __future__ import annotations
@@ -23,10 +22,7 @@ from newscrawl import __version__, exitcodes
 from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
-from newscrawl.blocking import FINISH_REASON as BLOCKED_REASON
-from newscrawl.blocking import blocked_hosts
-from newscrawl.failures import SITE_UNREACHABLE
-from newscrawl.lost import lost_by_reason
+from newscrawl.outcome import counts, exit_code
 
 logger = logging.getLogger(__name__)
 
@@ -37,70 +33,6 @@ MEANING = {
     exitcodes.NO_ARTICLES: "no articles",
     exitcodes.DRIFT: "layout drift",
 }
-
-
-def counts(stats: dict[str, Any]) -> dict[str, Any]:
-    """The run's counts, from the crawl stats alone."""
-
-    def n(name: str) -> int:
-        return int(stats.get(f"newscrawl/{name}") or 0)
-
-    dropped = {
-        key.removeprefix("newscrawl/dropped/"): int(value)
-        for key, value in sorted(stats.items())
-        if key.startswith("newscrawl/dropped/") and key != "newscrawl/dropped/unchanged_article"
-    }
-    failed = {"articles": n("articles/failed")} if n("articles/failed") else {}
-    failed.update(
-        {
-            key.removeprefix("newscrawl/discovery/failed/"): int(value)
-            for key, value in sorted(stats.items())
-            if key.startswith("newscrawl/discovery/failed/")
-        }
-    )
-    failed_by_reason = {
-        key.removeprefix("newscrawl/failed/"): int(value)
-        for key, value in sorted(stats.items())
-        if key.startswith("newscrawl/failed/")
-    }
-    return {
-        "sitemap_unchanged": n("sitemap/entries_unchanged") + n("sitemap/unchanged"),
-        "new": n("archive/new"),
-        "updated": n("archive/updated"),
-        "unchanged": n("dropped/unchanged_article"),
-        "skipped_archived": n("articles/skipped_archived"),
-        "rechecked": n("articles/rechecked"),
-        "parsed": n("articles/parsed"),
-        "dropped": dropped,
-        "lost": lost_by_reason(stats),  # newscrawl.lost: fetched, then neither archived nor dropped
-        "failed_requests": failed,  # by source
-        "failed_by_reason": failed_by_reason,  # newscrawl.failures: timeout, connection_refused, http_404, ...
-        "requests": int(stats.get("downloader/request_count") or 0),
-        "blocked": blocked_hosts(stats),  # newscrawl.blocking: bot-wall responses by "<kind>@<host>"
-    }
-
-
-def exit_code(reason: str | None, run: dict[str, Any], preset: int | None = None) -> int:
-    """NO_ARTICLES when the site could not be reached at all (``site_unreachable``) or a host kept walling us
-    (``blocked``); FAILED unless the run finished (or stopped at a CLOSESPIDER_* limit) without losing an
-    article (``newscrawl.lost``); NO_ARTICLES when nothing the sources gave was an article, archived or
-    archivable (site down, changed, or blocking us; articles and sitemaps skipped as seen by an earlier run
-    count as found), unless another part of the crawl set the code of a finished run (``preset``: DRIFT from
-    the quality guard, OK from a worker that joined a distributed run whose work was done); else OK."""
-    if reason == SITE_UNREACHABLE:
-        return exitcodes.NO_ARTICLES  # the site (or the mirror) did not answer at all
-    if reason == BLOCKED_REASON:
-        return exitcodes.FAILED if run.get("lost") else exitcodes.NO_ARTICLES  # a host kept walling us
-    if reason != "finished" and not (reason or "").startswith("closespider_"):
-        return exitcodes.FAILED
-    if run.get("lost"):
-        return exitcodes.FAILED  # an article was fetched and then lost (newscrawl.lost); the next run retries it
-    if preset is not None:
-        return preset  # decided by the part of the crawl that knows (drift guard, a joining worker)
-    found = ("new", "updated", "unchanged", "skipped_archived", "sitemap_unchanged")
-    if not any(run[name] for name in found):
-        return exitcodes.NO_ARTICLES
-    return exitcodes.OK
 
 
 def summary_table(manifest: dict[str, Any]) -> str:
@@ -130,8 +62,8 @@ class RunReport:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.started = datetime.now(UTC)
-        # After every spider_closed handler (the archive closes its files there, the quality guard sets
-        # its exit code there): engine_stopped. Scrapy keeps weak references to handlers: hold the method.
+        # After every spider_closed handler (the archive closes its files there) and the exit code's decision
+        # (newscrawl.outcome): engine_stopped. Scrapy keeps weak references to handlers: hold the method.
         self._on_stop = self.engine_stopped
         crawler.signals.connect(self._on_stop, signal=signals.engine_stopped)
 
@@ -146,8 +78,7 @@ class RunReport:
         stats = self.crawler.stats.get_stats()
         root = output_dir(self.crawler)
         run = counts(stats)
-        preset = stats.get("newscrawl/exit_code")
-        code = exit_code(reason, run, int(preset) if preset is not None else None)
+        code = exit_code(stats)
         finished = datetime.now(UTC)
         files = []
         for name in stats.get("newscrawl/archive/files_written") or []:
@@ -178,7 +109,6 @@ class RunReport:
     def engine_stopped(self) -> None:
         assert self.crawler.stats is not None
         manifest = self.manifest(self.crawler.stats.get_value("finish_reason"))
-        self.crawler.stats.set_value("newscrawl/exit_code", manifest["exit_code"])
         root = output_dir(self.crawler)
         folder = root / STATE_DIR / "runs"
         path = folder / f"{manifest['site']}-{self.started:%Y%m%dT%H%M%SZ}-{manifest['pid']}.json"

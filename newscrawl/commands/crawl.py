@@ -2,7 +2,8 @@
 
 Spider arguments and project settings are checked before the crawler process exists (the one line on
 stderr, exit 2, nothing requested, the archive untouched); a site already being crawled into the same archive exits
-3 at once; the exit code then tells cron how the run went (``newscrawl.exitcodes``).
+3 at once; the exit code then tells cron how the run went (``newscrawl.exitcodes``, decided by
+``newscrawl.outcome``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
-from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError as ScrapyUsageError
 from scrapy.spiderloader import get_spider_loader
 
@@ -24,6 +24,7 @@ from newscrawl.blocking import check_settings as check_blocking
 from newscrawl.blocking import exit_line as blocked_exit_line
 from newscrawl.errors import UsageError
 from newscrawl.mirror import validate_mirror
+from newscrawl.outcome import exit_code, exit_line
 from newscrawl.quality import parse_overrides
 from newscrawl.quietlog import install as quiet_scrapy_banner
 from newscrawl.render.browser import check_chromium_setting
@@ -51,18 +52,6 @@ def check_settings(settings: Any) -> None:
     if not os.access(probe, os.W_OK | os.X_OK):
         raise UsageError(f"NEWSCRAWL_OUTPUT: {out} is not writable")
     parse_overrides(settings.get("NEWSCRAWL_QUALITY"))  # raises UsageError naming a bad threshold
-
-
-def exit_code(crawler: Crawler) -> int:
-    """The code the run report decided (``newscrawl.archive.report``), or decided the same way from the
-    stats when the report is switched off."""
-    from newscrawl.archive import report
-
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    if stats.get("newscrawl/run_report") is not None and stats.get("newscrawl/exit_code") is not None:
-        return int(stats["newscrawl/exit_code"])
-    preset = stats.get("newscrawl/exit_code")
-    return report.exit_code(stats.get("finish_reason"), report.counts(stats), int(preset) if preset else None)
 
 
 def refusal(settings: Any, name: str, spargs: dict[str, Any]) -> str | None:
@@ -142,11 +131,10 @@ class Command(ScrapyCrawl):
         finally:
             if lock is not None:
                 lock.release()
-        self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(crawler)
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        # The code newscrawl.outcome decided from the stats; a crawler process that failed to start has none.
+        self.exitcode = exitcodes.FAILED if self.crawler_process.bootstrap_failed else exit_code(stats)
         if self.exitcode != exitcodes.OK:
-            from newscrawl.outcome import exit_line
-
-            stats = crawler.stats.get_stats() if crawler.stats else {}
             blocked = blocked_exit_line(crawler) if self.exitcode == exitcodes.NO_ARTICLES else None
             if blocked is not None:  # what blocked the run, instead of "site down"
                 print(f"newscrawl: error: {site_key}: {blocked} (exit {self.exitcode})", file=sys.stderr)

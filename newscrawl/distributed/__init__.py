@@ -4,9 +4,9 @@
 listed in ``ADDONS``) then installs scrapy-redis's scheduler and duplicate filter with a leasing queue
 (:mod:`newscrawl.distributed.scheduler`) of JSON requests (:mod:`newscrawl.distributed.serializer`, never
 pickle), the worker extension and spider middleware (:mod:`newscrawl.distributed.worker`), per-host
-politeness shared in Redis (:mod:`newscrawl.distributed.politeness`), and the archive writes through the
-Redis seen-index
-(:mod:`newscrawl.archive.redis_index`). Without the setting this module imports nothing from Redis.
+politeness shared in Redis (:mod:`newscrawl.distributed.politeness`), and the archive extension of a
+worker, which writes through the Redis seen-index (:mod:`newscrawl.distributed.archive`), in the place of
+the embedded one. Without the setting this module imports nothing from Redis.
 
 Settings (``-s NAME=VALUE`` or environment variables of the same name):
 
@@ -21,11 +21,15 @@ Settings (``-s NAME=VALUE`` or environment variables of the same name):
 from __future__ import annotations
 
 import fcntl
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from scrapy.utils.misc import load_object
+
 from newscrawl import config, exitcodes
+from newscrawl.archive.crawl import ArchiveExtension
 from newscrawl.archive.store import ArchiveLocked, SiteLock, try_flock
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -88,6 +92,11 @@ class DistributedAddon:
         settings.set("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests", "addon")
         settings.set("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:dupefilter", "addon")
         settings.set_in_component_priority_dict("EXTENSIONS", "newscrawl.distributed.worker.DistributedWorker", 90)
+        # The worker's archive (lock shared, seen-index in Redis) in the place of the embedded one; named by
+        # its path like the components above, since it imports this package.
+        shared = load_object("newscrawl.distributed.archive.SharedArchiveExtension")
+        with suppress(KeyError):  # the archive extension is not installed: nothing to replace
+            settings.replace_in_component_priority_dict("EXTENSIONS", ArchiveExtension, shared)
         settings.set_in_component_priority_dict(
             "SPIDER_MIDDLEWARES", "newscrawl.distributed.worker.LeaseMiddleware", 50
         )

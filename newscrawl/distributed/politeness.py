@@ -60,8 +60,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import load_object
 
 from newscrawl import config
-from newscrawl.archive.redis_index import worker_name
 from newscrawl.distributed import PREFIX, enabled, lease_seconds
+from newscrawl.distributed.archive import worker_name
 from newscrawl.distributed.scheduler import LEASE_META, leases_for
 from newscrawl.politeness import CrawlDelay, floor_delay, retry_after
 

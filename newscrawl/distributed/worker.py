@@ -7,7 +7,8 @@
 - An idle worker polls the queue twice a second (the engine's own idle heartbeat is 5 s) and closes
   once nothing has been queued or leased anywhere for ``NEWSCRAWL_REDIS_IDLE_CLOSE`` seconds; the last
   one ends the run (clears the marker and the duplicate filter, so the next run starts afresh).
-- A worker that did not seed and parsed no article (the others did the work) exits 0, not 4.
+- A worker that did not seed (``newscrawl/distributed/seeded`` 0) and parsed no article (the others did the
+  work) exits 0, not 4 (``newscrawl.outcome``).
 - A worker that cannot reach Redis for ``NEWSCRAWL_REDIS_RETRY`` seconds stops (``redis_unavailable``, exit 1),
   even when Redis is back before it has closed: from the first failure on it acknowledges nothing, so
   every request it held returns to the queue, and the items it could not record are counted
@@ -34,10 +35,9 @@ from scrapy.http import Response
 from scrapy.utils.asyncio import call_later, create_looping_call
 from twisted.python.failure import Failure
 
-from newscrawl import config, exitcodes
-from newscrawl.archive.crawl import archive_enabled, archive_for
-from newscrawl.archive.redis_index import RedisArchive, RedisFailure, worker_name
+from newscrawl import config
 from newscrawl.distributed import enabled, lease_seconds
+from newscrawl.distributed.archive import RedisArchive, RedisFailure, SharedArchiveExtension, worker_name
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
 
 logger = logging.getLogger(__name__)
@@ -105,9 +105,8 @@ class DistributedWorker:
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
     def redis_archive(self) -> RedisArchive | None:
-        if not archive_enabled(self.crawler):
-            return None
-        archive = archive_for(self.crawler)
+        extension = self.crawler.get_extension(SharedArchiveExtension)
+        archive = extension.archive if extension is not None else None
         return archive if isinstance(archive, RedisArchive) else None
 
     def renew(self) -> None:
@@ -192,16 +191,6 @@ class DistributedWorker:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.heartbeat.running:
             self.heartbeat.stop()
-        stats = self.crawler.stats
-        # Judging the sources (exit 4 when they yield nothing) is the seeder's job; a worker that joined
-        # and found the others had done the work has done nothing wrong.
-        if (
-            stats is not None
-            and reason == "finished"
-            and not stats.get_value("newscrawl/distributed/seeded")
-            and not stats.get_value("newscrawl/articles/parsed")
-        ):
-            stats.set_value("newscrawl/exit_code", exitcodes.OK)
         try:
             if reason == "finished":
                 self.leases.ack_all()

@@ -15,7 +15,6 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from newscrawl import exitcodes
 from newscrawl.pipelines.stats import CountingPipeline
 from newscrawl.pipelines.strip_boilerplate import patterns_for, strip_lines
 from newscrawl.quality import DRIFT, TOO_FEW, Tally, figures, judge, parse_overrides, thresholds_for
@@ -74,6 +73,4 @@ class MeasureQualityPipeline(CountingPipeline):
                 spider.logger.error(
                     "quality drift on %s (%d records): %s", site, tally.records, "; ".join(f.describe() for f in fell)
                 )
-        self.stats.set_value("newscrawl/quality/drifted", drifted)
-        if drifted and reason == "finished" and self.stats.get_value("newscrawl/exit_code") is None:
-            self.stats.set_value("newscrawl/exit_code", exitcodes.DRIFT)
+        self.stats.set_value("newscrawl/quality/drifted", drifted)  # newscrawl.outcome: exit DRIFT when finished

@@ -1,4 +1,4 @@
-"""The download handler: plain requests go to Scrapy's HTTP handler (or the mirror), rendered ones to Chromium.
+"""The download handler of rendered requests (``meta["playwright"]``): Chromium through scrapy-playwright.
 
 It is scrapy-playwright's handler with these changes:
 
@@ -47,8 +47,9 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from newscrawl import config
+from newscrawl.download import MirrorDownloadHandler
 from newscrawl.extraction import classify
-from newscrawl.mirror import MirrorDownloadHandler, mirror_url
+from newscrawl.mirror import mirror_url
 from newscrawl.render.browser import launch_options
 from newscrawl.render.errors import RenderTimeout
 from newscrawl.sites.base import CHALLENGE_MARKERS

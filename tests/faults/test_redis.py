@@ -24,7 +24,7 @@ from redis import Redis
 from scrapy import Request
 
 from newscrawl import exitcodes
-from newscrawl.archive.redis_index import RedisArchive, RedisIndex
+from newscrawl.distributed.archive import RedisArchive, RedisIndex
 from newscrawl.distributed.serializer import RejectedEntry, dumps, request_from_entry
 from newscrawl.sites.base import ArticleRef
 from newscrawl.spiders.eurointegration import EurointegrationSpider
@@ -247,7 +247,7 @@ def test_garbage_line_in_dead_workers_file_is_reported_once_and_good_records_kep
     counts: Counter[str] = Counter()
     other = RedisArchive(tmp_path, "eurointegration", index, worker="w2", claim_ttl=5)
     other.count = lambda name, value: counts.update({name: value})
-    with caplog.at_level(logging.WARNING, logger="newscrawl.archive.redis_index"):
+    with caplog.at_level(logging.WARNING, logger="newscrawl.distributed.archive"):
         assert other.reconcile() == 3
     final = part.with_name(part.name.removesuffix(".part"))
     assert [json.loads(line)["key"] for line in final.read_text().splitlines()] == [

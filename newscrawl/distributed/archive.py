@@ -22,6 +22,9 @@ Redis unreachable for longer than the client's retries: the record in hand is no
 the commit's answer was lost, its line stays in the run file, which is then left as a ``.part`` for
 the next worker to reconcile against the index; nothing is ever marked archived without its line.
 
+``SharedArchiveExtension`` plugs this archive into the crawl: the distributed add-on puts it in the place
+of ``newscrawl.archive.crawl.ArchiveExtension``, so the archive package never hears of Redis.
+
 Imported only in distributed mode (``NEWSCRAWL_REDIS_URL``).
 """
 
@@ -45,18 +48,21 @@ from redis.exceptions import RedisError
 from scrapy.crawler import Crawler
 
 from newscrawl.archive import warc as warcfile
+from newscrawl.archive.crawl import ArchiveExtension, CrawlArchive, output_dir, site_key
 from newscrawl.archive.index import Entry, SeenIndex
 from newscrawl.archive.store import (
     PART,
     STATE_DIR,
     ArchiveError,
     Captures,
+    SiteLock,
     archive_files,
     entry_of,
     fsync_dir,
     iter_lines,
     run_folder,
 )
+from newscrawl.distributed import PREFIX, SharedSiteLock, lease_seconds
 from newscrawl.drops import DuplicateArticle
 from newscrawl.record import dumps, loads
 
@@ -268,8 +274,6 @@ class RedisArchive(Captures):
     @classmethod
     def from_crawler(cls, crawler: Crawler, root: Path, site: str) -> RedisArchive:
         from scrapy_redis.connection import get_redis_from_settings
-
-        from newscrawl.distributed import PREFIX, lease_seconds
 
         stats = crawler.stats
 
@@ -586,5 +590,22 @@ class RedisArchive(Captures):
         self.index.close()
 
 
+class SharedArchiveExtension(ArchiveExtension):
+    """The archive extension of a distributed worker: the site's lock shared with the other workers, and
+    the archive written through the Redis seen-index."""
+
+    def site_lock(self) -> SiteLock:
+        return SharedSiteLock(output_dir(self.crawler), site_key(self.crawler))
+
+    def open_archive(self) -> RedisArchive:
+        archive = RedisArchive.from_crawler(self.crawler, output_dir(self.crawler), site_key(self.crawler))
+        archive.start()
+        return archive
+
+
 def _implements_seen_index(index: RedisIndex) -> SeenIndex:
     return index  # mypy checks here that RedisIndex implements the SeenIndex protocol
+
+
+def _implements_crawl_archive(archive: RedisArchive) -> CrawlArchive:
+    return archive  # and that RedisArchive is an archive a crawl can write through
