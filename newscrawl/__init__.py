@@ -18,12 +18,12 @@ def extract(
     content_type: str | None = None,
     tz: str | None = None,
 ) -> dict[str, Any]:
-    """The record the pipelines would archive for one saved page (see ``newscrawl.extraction``).
+    """The record the pipelines would archive for one saved page (see ``newscrawl.core.extract``).
 
     ``content_type``: the HTTP ``Content-Type`` header (its charset decodes the bytes); ``tz``: the IANA
     timezone of an unknown site's times without offset (a site profile names its own).
     """
-    from newscrawl.extraction import extract as _extract
+    from newscrawl.core.extract import extract as _extract
 
     return _extract(body, url, crawled_at, content_type=content_type, tz=tz)
 

@@ -90,6 +90,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.measure_quality.MeasureQualityPipeline": 150,
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
+    "newscrawl.pipelines.build_record.BuildRecordPipeline": 350,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,
     "newscrawl.pipelines.write_archive.WriteArchivePipeline": 500,
 }

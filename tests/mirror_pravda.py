@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from newscrawl.dates import parse_iso, to_iso
+from newscrawl.core.dates import parse_iso, to_iso
 from newscrawl.sites import get_site
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "pravda"

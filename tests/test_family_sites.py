@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from newscrawl.extraction import extract
+from newscrawl.core.extract import extract
 from newscrawl.fixtures import load_meta, pages
 from newscrawl.sites import article_ref
 from tests.conftest import FIXTURES

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from newscrawl.record import schema
+from newscrawl.core.record import schema
 
 Check = Callable[[Any], str | None]  # None when valid, else what is wrong
 

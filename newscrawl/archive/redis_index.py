@@ -55,8 +55,8 @@ from newscrawl.archive.store import (
     iter_lines,
     run_folder,
 )
+from newscrawl.core.record import dumps, loads
 from newscrawl.drops import DuplicateArticle
-from newscrawl.record import dumps, loads
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from newscrawl.archive.index import Entry, SqliteIndex, names_digest, open_index
-from newscrawl.record import dumps, loads
+from newscrawl.core.record import dumps, loads
 
 STATE_DIR = ".newscrawl"
 PART = ".part"

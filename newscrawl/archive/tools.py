@@ -38,7 +38,7 @@ from newscrawl.archive.store import (
     sites_in,
     unaccounted,
 )
-from newscrawl.record import content_hash, loads
+from newscrawl.core.record import content_hash, loads
 
 
 def sha256_of(path: Path) -> str:

@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newscrawl.dates import SiteTime, check_zone, parse_day, parse_iso, parse_rfc822
+from newscrawl.core.dates import SiteTime, check_zone, parse_day, parse_iso, parse_rfc822
+from newscrawl.core.extract import generic_site_key
+from newscrawl.core.urls import host_of, normalize_url
 from newscrawl.errors import UsageError
-from newscrawl.extraction import _generic_site_key
 from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import INDEX, Scope, read_sitemap
 from newscrawl.sites import site_for_url
 from newscrawl.spiders.site import SiteSpider
-from newscrawl.urls import host_of, normalize_url
 
 ARGUMENTS = {
     "url": "the site's homepage, e.g. https://example.org/ (required)",
@@ -49,7 +49,7 @@ def check_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if parts.scheme in ("http", "https") and parts.hostname:
             parts.port  # noqa: B018 - ValueError: a port that is not a number from 0 to 65535
             try:
-                parts.hostname.encode("idna")  # as Scrapy will (newscrawl.urls.idna_host)
+                parts.hostname.encode("idna")  # as Scrapy will (newscrawl.core.urls.idna_host)
             except UnicodeError:
                 raise ValueError("a host label is empty or longer than 63 characters") from None
     except ValueError as exc:
@@ -73,7 +73,7 @@ def check_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def site_key_of(url: str) -> str:
     """A registered site's key when the URL is one of its hosts, else a key made of the host."""
     site = site_for_url(url)
-    return site.key if site else _generic_site_key(url)
+    return site.key if site else generic_site_key(url)
 
 
 class NewsSpider(SiteSpider):

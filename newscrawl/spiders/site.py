@@ -23,14 +23,14 @@ from twisted.python.failure import Failure
 from newscrawl import config
 from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
-from newscrawl.dates import kyiv, parse_day, parse_iso, utc_now
+from newscrawl.core.dates import kyiv, parse_day, parse_iso, utc_now
+from newscrawl.core.urls import ArticleRef, host_of
 from newscrawl.errors import UsageError
 from newscrawl.failures import failure_message, failure_reason
 from newscrawl.not_article import take_parsed
 from newscrawl.render import RENDER_ARGUMENTS, check_render
 from newscrawl.sitemaps import Scope, Watermarks
-from newscrawl.sites.base import ArticleRef, Site
-from newscrawl.urls import host_of
+from newscrawl.sites.base import Site
 
 MAX_SITEMAP_DEPTH = 3  # levels of sitemap index read; a deeper index is fetched but not followed
 

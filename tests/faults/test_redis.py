@@ -25,8 +25,8 @@ from scrapy import Request
 
 from newscrawl import exitcodes
 from newscrawl.archive.redis_index import RedisArchive, RedisIndex
+from newscrawl.core.urls import ArticleRef
 from newscrawl.distributed.serializer import RejectedEntry, dumps, request_from_entry
-from newscrawl.sites.base import ArticleRef
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from tests.conftest import Mirror, read_archive
 from tests.mirror_bulk import build_bulk_mirror
