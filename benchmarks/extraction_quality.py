@@ -51,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from newscrawl import extract  # noqa: E402
-from newscrawl.core.validate import Rejected  # noqa: E402
+from newscrawl.drops import ArticleDropped  # noqa: E402
 
 HOW_TO_GET = """\
 The corpora are not in the repository. Get a local copy of each, e.g.:
@@ -75,7 +75,7 @@ def bare_trafilatura(html: bytes, url: str) -> dict[str, str]:
 def newscrawl_generic(html: bytes, url: str) -> dict[str, str]:
     try:
         record = extract(html, url)
-    except Rejected:
+    except ArticleDropped:
         return {"newscrawl": "", TITLE_AND_TEXT: ""}
     text = str(record.get("text") or "")
     return {"newscrawl": text, TITLE_AND_TEXT: f"{record.get('title') or ''}\n{text}"}

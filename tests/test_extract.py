@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl import extract
-from newscrawl.core.validate import ChallengePage, MissingBody, NotAnArticle
+from newscrawl.drops import ChallengePage, MissingBody, NotAnArticle
 from tests.conftest import FIXTURES, ROOT, validate_record
 
 CRAWL = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)

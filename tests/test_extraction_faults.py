@@ -23,7 +23,7 @@ from newscrawl import exitcodes, extract
 from newscrawl.core.boilerplate import strip_lines
 from newscrawl.core.dates import SiteTime, parse_display_date, parse_iso, parse_rfc822
 from newscrawl.core.text import _keep_nbsp, _lines, html_to_text
-from newscrawl.core.validate import MissingBody, NotAnArticle
+from newscrawl.drops import MissingBody, NotAnArticle
 from newscrawl.errors import UsageError
 from newscrawl.sites import GENERIC_BOILERPLATE, SITES
 from newscrawl.spiders.news import check_arguments

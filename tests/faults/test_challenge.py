@@ -21,7 +21,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl import exitcodes, extract
-from newscrawl.core.validate import ChallengePage
+from newscrawl.drops import ChallengePage
 from newscrawl.not_article import RetryNotArticleMiddleware
 from newscrawl.render.browser import system_chromium
 from newscrawl.render.middleware import EscalateChallengeMiddleware
