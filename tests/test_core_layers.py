@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,34 @@ def test_an_article_response_is_decoded_scanned_classified_and_parsed_once(
     item = take_parsed(response)
     assert (item["url"], item["page_kind"]) == (url, "article")
     assert calls == {"decode": 1, "scan": 1, "detect_kind": 1, "parse_page": 1}
+
+
+def test_the_pipelines_give_the_record_extract_gives_and_carry_underscore_keys_along() -> None:
+    """The crawl's pipelines, each one core call, turn the spider's item into the record ``newscrawl.extract``
+    gives, and an item key starting with ``_`` rides along unchanged, outside the record's fields and hash."""
+    from newscrawl import extract
+    from newscrawl.core.extract import parse_page
+    from newscrawl.core.record import FIELDS
+    from newscrawl.pipelines.build_record import BuildRecordPipeline
+    from newscrawl.pipelines.clean_text import CleanTextPipeline
+    from newscrawl.pipelines.dedupe_article import DedupeArticlePipeline
+    from newscrawl.pipelines.strip_boilerplate import StripBoilerplatePipeline
+    from newscrawl.pipelines.validate_article import ValidateArticlePipeline
+
+    url, body = _fixture_page()
+    meta = json.loads(FIXTURE.with_name(FIXTURE.name + ".meta.json").read_text(encoding="utf-8"))
+    crawled_at = datetime.fromisoformat(meta["crawled_at"])
+    crawler = get_crawler(EurointegrationSpider, {"NEWSCRAWL_ARCHIVE_ENABLED": False})
+    crawler.spider = EurointegrationSpider.from_crawler(crawler)
+    assert crawler.stats is not None
+    crawler.stats.open_spider()
+    capture = {"warc": "a.warc.gz", "offset": 12}
+    item: Any = {**parse_page(body, url, crawled_at), "_capture": capture}
+    for pipeline in (CleanTextPipeline, StripBoilerplatePipeline, ValidateArticlePipeline, BuildRecordPipeline):
+        item = pipeline.from_crawler(crawler).process_item(item)
+    dedupe = DedupeArticlePipeline.from_crawler(crawler)
+    dedupe.open_spider()
+    record = dedupe.process_item(item)
+    assert list(record) == [*FIELDS, "_capture"]
+    assert record["_capture"] is capture
+    assert {k: v for k, v in record.items() if k != "_capture"} == extract(body, url, crawled_at)
