@@ -84,11 +84,6 @@ def scan(text: str) -> Scan:
     )
 
 
-def plainly_article(text: str) -> bool:
-    """``Scan.plainly_article`` of a page's text."""
-    return scan(text).plainly_article
-
-
 def detect_kind(page: Page, reads_as_article: Callable[[], bool], scanned: Scan | None = None) -> str:
     """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``.
 
