@@ -22,9 +22,10 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
-from newscrawl.extraction import extract, parse_page
+from newscrawl.core.boilerplate import strip_lines
+from newscrawl.core.extract import extract, parse_page
+from newscrawl.core.sites import patterns_for
 from newscrawl.not_article import page_kind, take_parsed
-from newscrawl.pipelines.strip_boilerplate import patterns_for, strip_lines
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
 RUNS = 31

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from newscrawl.archive.store import archive_files, capture_files  # noqa: E402
 from newscrawl.archive.warc import Exchange, WarcWriter, warc_date  # noqa: E402
-from newscrawl.record import dumps  # noqa: E402
+from newscrawl.core.record import dumps  # noqa: E402
 
 
 def archive_cost(root: Path) -> list[tuple[str, int, int, int]]:

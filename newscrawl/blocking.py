@@ -32,9 +32,9 @@ from scrapy.utils.defer import _schedule_coro
 from twisted.python.failure import Failure
 
 from newscrawl import config
+from newscrawl.core.sites import site_for_url
+from newscrawl.core.urls import host_of
 from newscrawl.politeness import floor_delay
-from newscrawl.sites import site_for_url
-from newscrawl.urls import host_of
 
 CLOUDFLARE = "cloudflare"
 DDOS_GUARD = "ddos-guard"

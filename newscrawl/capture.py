@@ -38,10 +38,10 @@ from newscrawl import config
 from newscrawl.archive.crawl import archive_enabled, archive_for
 from newscrawl.archive.store import PART, ArchiveError, iter_lines
 from newscrawl.archive.warc import CaptureError, Exchange, payload_digest, read_capture, warc_date
+from newscrawl.core.record import loads
 from newscrawl.drops import UnchangedArticle
 from newscrawl.not_article import is_article_request
 from newscrawl.pipelines.stats import CountingPipeline
-from newscrawl.record import loads
 
 logger = logging.getLogger(__name__)
 

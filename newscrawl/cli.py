@@ -66,8 +66,8 @@ def read_page(path: str, limit: int) -> bytes:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from newscrawl.drops import ArticleDropped
-    from newscrawl.extraction import extract
+    from newscrawl.core.extract import extract
+    from newscrawl.core.validate import Rejected
 
     try:
         body = read_page(args.file, page_size_limit())
@@ -84,7 +84,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(f"newscrawl: error: --url must be an http(s) URL, not {args.url!r}", file=sys.stderr)
         return exitcodes.USAGE
     if args.tz:
-        from newscrawl.dates import check_zone
+        from newscrawl.core.dates import check_zone
 
         try:
             check_zone(args.tz)
@@ -93,7 +93,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             return exitcodes.USAGE
     try:
         record = extract(body, args.url, tz=args.tz)
-    except ArticleDropped as drop:
+    except Rejected as drop:
         print(f"newscrawl: error: not archived ({drop.reason}): {drop}", file=sys.stderr)
         return exitcodes.FAILED
     json.dump(record, sys.stdout, ensure_ascii=False, indent=2 if args.pretty else None)
@@ -153,8 +153,8 @@ def cmd_fixtures_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_fixtures_add(args: argparse.Namespace) -> int:
+    from newscrawl.core.sites import SITES
     from newscrawl.fixtures import add
-    from newscrawl.sites import SITES
 
     if args.site not in SITES:
         print(

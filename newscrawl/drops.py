@@ -1,8 +1,14 @@
-"""Why an item was not archived: one ``DropItem`` subclass per reason, counted by its class name."""
+"""Why an item was not archived: one ``DropItem`` subclass per reason, counted by its class name.
+
+The reasons of ``newscrawl.core.validate`` are plain exceptions (the core runs without Scrapy); each has
+its counterpart here, a subclass of both, which the validate pipeline raises (``drop_for``).
+"""
 
 from __future__ import annotations
 
 from scrapy.exceptions import DropItem
+
+from newscrawl.core import validate
 
 
 class ArticleDropped(DropItem):
@@ -11,20 +17,24 @@ class ArticleDropped(DropItem):
     reason = "dropped"
 
 
-class ChallengePage(ArticleDropped):
-    reason = "challenge_page"
+class ChallengePage(validate.ChallengePage, ArticleDropped):
+    pass
 
 
-class NotAnArticle(ArticleDropped):
-    reason = "not_an_article"
+class NotAnArticle(validate.NotAnArticle, ArticleDropped):
+    pass
 
 
-class MissingTitle(ArticleDropped):
-    reason = "missing_title"
+class MissingTitle(validate.MissingTitle, ArticleDropped):
+    pass
 
 
-class MissingBody(ArticleDropped):
-    reason = "missing_body"
+class MissingBody(validate.MissingBody, ArticleDropped):
+    pass
+
+
+class BinaryContent(validate.BinaryContent, ArticleDropped):
+    """Bytes that are not text (an image, PDF or archive) served with an HTML content type."""
 
 
 class DuplicateArticle(ArticleDropped):
@@ -40,7 +50,15 @@ class UnchangedArticle(ArticleDropped):
         super().__init__(message, log_level)
 
 
-class BinaryContent(ArticleDropped):
-    """Bytes that are not text (an image, PDF or archive) served with an HTML content type."""
+_DROPS: dict[type[validate.Rejected], type[ArticleDropped]] = {
+    validate.ChallengePage: ChallengePage,
+    validate.NotAnArticle: NotAnArticle,
+    validate.MissingTitle: MissingTitle,
+    validate.MissingBody: MissingBody,
+    validate.BinaryContent: BinaryContent,
+}
 
-    reason = "binary_content"
+
+def drop_for(rejected: validate.Rejected) -> ArticleDropped:
+    """The ``DropItem`` of the core's reason, with its message."""
+    return _DROPS[type(rejected)](str(rejected))

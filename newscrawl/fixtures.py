@@ -15,8 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.dates import parse_iso
-from newscrawl.extraction import extract
+from newscrawl.core.dates import parse_iso
+from newscrawl.core.extract import extract
 
 FIXTURES = Path("tests/fixtures/sites")
 VOLATILE = ("extractor",)  # changes with the installed trafilatura, not with the page

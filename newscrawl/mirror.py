@@ -114,7 +114,7 @@ def make_server(
 
 def crawl_commands(root: Path, url: str) -> list[str]:
     """The ``scrapy crawl`` command for each site whose host folder the mirror holds."""
-    from newscrawl.sites import site_for_url
+    from newscrawl.core.sites import site_for_url
 
     keys = []
     for folder in sorted(p.name for p in root.iterdir() if p.is_dir()):

@@ -19,10 +19,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from newscrawl import config
-from newscrawl.dates import utc_now
-from newscrawl.extraction import parse_page
+from newscrawl.core.dates import utc_now
+from newscrawl.core.extract import Reading, parse_page, read
 from newscrawl.shutdown import wait
-from newscrawl.sites.base import plainly_article
 
 RETRIES_META = "newscrawl_not_article_retries"
 
@@ -32,41 +31,55 @@ def is_article_request(request: Request) -> bool:
     return request.meta.get("ref") is not None or bool(request.meta.get("article"))
 
 
-# The item of each article response parsed before the spider's callback, for the callback to take: a page
-# is parsed once whether a middleware or the spider needs it first. Keyed weakly, so a response that is
-# retried instead of parsed takes its entry along.
-_PARSED: WeakKeyDictionary[Response, dict[str, Any]] = WeakKeyDictionary()
+class _Response:
+    """What the crawl learnt of one article response: its bytes decoded and scanned once (``Reading``), and
+    its item when a middleware had to parse it to classify it, kept for the spider's callback."""
+
+    __slots__ = ("item", "reading")
+
+    def __init__(self, reading: Reading) -> None:
+        self.reading = reading
+        self.item: dict[str, Any] | None = None
 
 
-def _parse(response: TextResponse, tz: str | None = None) -> dict[str, Any]:
-    content_type = response.headers.get("Content-Type")
-    return parse_page(
-        response.body,
-        response.url,
-        utc_now(),
-        content_type=content_type.decode("latin-1") if content_type else None,
-        tz=tz,
-    )
+# Keyed weakly, so a response that is retried instead of parsed takes its entry along.
+_SEEN: WeakKeyDictionary[Response, _Response] = WeakKeyDictionary()
+
+
+def _seen(response: TextResponse) -> _Response:
+    seen = _SEEN.get(response)
+    if seen is None:
+        content_type = response.headers.get("Content-Type")
+        ctype = content_type.decode("latin-1") if content_type else None
+        seen = _SEEN[response] = _Response(read(response.body, response.url, ctype))
+    return seen
+
+
+def _parse(response: TextResponse, reading: Reading, tz: str | None = None) -> dict[str, Any]:
+    return parse_page(reading, response.url, utc_now(), tz=tz)
 
 
 def page_kind(response: TextResponse) -> str:
-    """The ``page_kind`` the spider's parse gives an article response, with the parse skipped where a text
-    scan decides (``plainly_article``); a parse made here is kept for the spider (``take_parsed``)."""
-    if plainly_article(response.text):
+    """The ``page_kind`` the spider's parse gives an article response, with the parse skipped where the text
+    scan decides (``Scan.plainly_article``); a parse made here is kept for the spider (``take_parsed``).
+    The page is decoded and scanned once, however many middlewares ask."""
+    seen = _seen(response)
+    if seen.reading.scan.plainly_article:
         return "article"
-    item = _PARSED.get(response)
-    if item is None:
-        item = _PARSED[response] = _parse(response)
-    kind: str = item["page_kind"]
+    if seen.item is None:
+        seen.item = _parse(response, seen.reading)
+    kind: str = seen.item["page_kind"]
     return kind
 
 
 def take_parsed(response: TextResponse, tz: str | None = None) -> dict[str, Any]:
-    """The item of an article response (``newscrawl.extraction.parse_page``): the one ``page_kind`` made,
-    or a fresh parse. A spider that reads naive times in a zone of the user's (``-a tz=``) parses afresh:
-    the middlewares' parse knew no zone, and only the times of such a page change with it."""
-    item = _PARSED.pop(response, None)
-    return item if item is not None and tz is None else _parse(response, tz)
+    """The item of an article response (``newscrawl.core.extract.parse_page``): the one ``page_kind`` made,
+    or a fresh parse of the page as decoded once. A spider that reads naive times in a zone of the user's
+    (``-a tz=``) parses afresh: the middlewares' parse knew no zone, and only the times of such a page
+    change with it."""
+    seen = _seen(response)
+    item, seen.item = seen.item, None
+    return item if item is not None and tz is None else _parse(response, seen.reading, tz)
 
 
 class RetryNotArticleMiddleware:
@@ -98,6 +111,8 @@ class RetryNotArticleMiddleware:
         self._count(f"retried/{kind}")
         if delay > 0 and await wait(self.crawler, delay):
             return response  # the run is stopping: the validate pipeline drops it with its reason
+        # Not scrapy's get_retry_request: it counts in meta["retry_times"], the budget RetryMiddleware spends
+        # on network errors, so each kind of retry would eat into the other's.
         retry = request.replace(dont_filter=True)
         retry.meta[RETRIES_META] = tries + 1
         return retry

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from newscrawl.core.sites import SITES
+from newscrawl.core.sites.base import QualityThresholds
 from newscrawl.errors import UsageError
-from newscrawl.sites import SITES
-from newscrawl.sites.base import QualityThresholds
 
 # A site without a profile is read by trafilatura on the whole page: that fallback is its normal case.
 GENERIC_QUALITY = QualityThresholds(max_whole_page_share=1.0)

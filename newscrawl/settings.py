@@ -97,6 +97,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.measure_quality.MeasureQualityPipeline": 150,
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
+    "newscrawl.pipelines.build_record.BuildRecordPipeline": 350,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,
     "newscrawl.capture.CaptureResponsePipeline": 450,  # the WARC capture, and the record's pointer to it
     "newscrawl.pipelines.write_archive.WriteArchivePipeline": 500,

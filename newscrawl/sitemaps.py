@@ -37,7 +37,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from newscrawl.archive.store import STATE_DIR
-from newscrawl.dates import parse_iso, to_iso
+from newscrawl.core.dates import parse_iso, to_iso
 from newscrawl.lost import articles_missed
 
 INDEX, URLSET = "sitemapindex", "urlset"

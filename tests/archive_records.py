@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.archive.store import Archive
-from newscrawl.record import finalize
+from newscrawl.core.record import finalize
 
 
 def record(n: int, *, lang: str = "uk", version: int = 1, text: str | None = None, site: str = "eurointegration",

@@ -16,8 +16,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from newscrawl.core.record import schema
 from newscrawl.mirror import make_server
-from newscrawl.record import schema
 from tests.redis_server import RedisServer, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from newscrawl.dates import parse_iso, to_iso
-from newscrawl.sites import get_site
+from newscrawl.core.dates import parse_iso, to_iso
+from newscrawl.core.sites import get_site
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "pravda"
 SUBSET = 24  # <url> entries of the real monthly sitemap kept (8 articles in 3 languages)

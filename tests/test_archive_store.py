@@ -16,7 +16,7 @@ from newscrawl.archive import store
 from newscrawl.archive.index import SqliteIndex
 from newscrawl.archive.store import Archive, ArchiveError, ArchiveLocked, SiteLock, index_path
 from newscrawl.archive.tools import reindex
-from newscrawl.record import dumps
+from newscrawl.core.record import dumps
 from tests.archive_records import record, write_run
 
 SITE = "eurointegration"

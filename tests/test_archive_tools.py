@@ -16,7 +16,7 @@ import pytest
 from newscrawl.archive.check import record_check
 from newscrawl.archive.incremental import Decision, decide
 from newscrawl.archive.index import Entry
-from newscrawl.record import dumps, schema
+from newscrawl.core.record import dumps, schema
 from tests.archive_records import record, write_run
 from tests.conftest import ROOT
 

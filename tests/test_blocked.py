@@ -21,9 +21,9 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl import settings as project_settings
 from newscrawl.blocking import blocked_message, wall_kind
+from newscrawl.core.sites import get_site
 from newscrawl.politeness import user_agent
 from newscrawl.samples.eurointegration import build_mirror as build_euro
-from newscrawl.sites import get_site
 from tests.conftest import read_archive, run_crawl
 from tests.crawl_stats import stats_of
 from tests.mirror_pravda import build_mirror as build_pravda

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.pipelines.strip_boilerplate import patterns_for, strip_lines
+from newscrawl.core.boilerplate import strip_lines
+from newscrawl.core.sites import patterns_for
 
 FAMILY = patterns_for("eurointegration")
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newscrawl.dates import parse_display_date, parse_iso, parse_rfc822, to_iso
+from newscrawl.core.dates import parse_display_date, parse_iso, parse_rfc822, to_iso
 
 CRAWL = datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 

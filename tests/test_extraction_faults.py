@@ -20,12 +20,12 @@ import pytest
 from lxml import etree
 
 from newscrawl import exitcodes, extract
-from newscrawl.dates import SiteTime, parse_display_date, parse_iso, parse_rfc822
+from newscrawl.core.boilerplate import strip_lines
+from newscrawl.core.dates import SiteTime, parse_display_date, parse_iso, parse_rfc822
+from newscrawl.core.sites import GENERIC_BOILERPLATE, SITES
+from newscrawl.core.text import _keep_nbsp, _lines, html_to_text
 from newscrawl.drops import MissingBody, NotAnArticle
 from newscrawl.errors import UsageError
-from newscrawl.pipelines.clean_text import _keep_nbsp, _lines, html_to_text
-from newscrawl.pipelines.strip_boilerplate import GENERIC_BOILERPLATE, strip_lines
-from newscrawl.sites import SITES
 from newscrawl.spiders.news import check_arguments
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl, validate_record
 from tests.crawl_stats import stats_of

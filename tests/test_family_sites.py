@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from newscrawl.extraction import extract
+from newscrawl.core.extract import extract
+from newscrawl.core.sites import article_ref
 from newscrawl.fixtures import load_meta, pages
-from newscrawl.sites import article_ref
 from tests.conftest import FIXTURES
 
 EPRAVDA_UK = "https://epravda.com.ua/tehnologiji/yak-v-ukrajini-diyatimut-limiti-dlya-gravciv-azartnih-igor-813313/"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from newscrawl.core.sites import SITES
 from newscrawl.fixtures import expected_path, expected_record, load_meta, pages
-from newscrawl.sites import SITES
 from tests.conftest import FIXTURES, validate_record
 
 SITE_FIXTURES = FIXTURES / "sites"

@@ -23,13 +23,13 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from newscrawl import politeness
+from newscrawl import extract, politeness
 from newscrawl.config import validate as check_settings
+from newscrawl.core.decode import decode
+from newscrawl.core.kind import looks_binary
 from newscrawl.drops import BinaryContent
-from newscrawl.extraction import decode, extract
 from newscrawl.failures import failure_reason
 from newscrawl.politeness import BackoffRetryMiddleware, ContactUserAgent, floor_delay, retry_after
-from newscrawl.sites.base import looks_binary
 from tests.faultserver import article, old_page, post_page
 
 

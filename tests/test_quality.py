@@ -13,10 +13,10 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl import exitcodes
+from newscrawl.core.sites.base import QualityThresholds
 from newscrawl.errors import UsageError
 from newscrawl.not_article import RETRIES_META, RetryNotArticleMiddleware
 from newscrawl.quality import DRIFT, GENERIC_QUALITY, OK, TOO_FEW, Tally, judge, parse_overrides, thresholds_for
-from newscrawl.sites.base import QualityThresholds
 from tests.conftest import run_crawl
 from tests.mirror_pravda import CHALLENGE_PAGE
 

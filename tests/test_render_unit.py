@@ -15,13 +15,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
+from newscrawl.core.sites import get_site
 from newscrawl.errors import UsageError
 from newscrawl.render import check_render
 from newscrawl.render.abort import same_site
 from newscrawl.render.browser import QUIET_ARGS, ChromiumProvider, check_chromium_setting, launch_options
 from newscrawl.render.handler import RenderTimeout
 from newscrawl.render.middleware import EscalateChallengeMiddleware, RenderMiddleware, wants_render
-from newscrawl.sites import get_site
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from newscrawl.spiders.site import check_arguments
 from tests.render_mirror import Article, article_html, challenge_html

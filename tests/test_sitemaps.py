@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.dates import parse_iso
+from newscrawl.core.dates import parse_iso
 from newscrawl.sitemaps import INDEX, URLSET, Scope, Watermarks, read_sitemap
 from tests.conftest import FIXTURES
 

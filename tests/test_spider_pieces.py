@@ -12,7 +12,7 @@ from scrapy.http import Request, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
 from newscrawl.archive.check import record_check
-from newscrawl.dates import SiteTime
+from newscrawl.core.dates import SiteTime
 from newscrawl.sitemaps import URLSET, SitemapEntry, SitemapGzipError, read_sitemap
 from newscrawl.spiders.discovery import FeedItem, read_feed, sitemaps_named_by_robots
 from newscrawl.spiders.eurointegration import EurointegrationSpider

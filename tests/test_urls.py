@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.sites import article_ref, get_site
+from newscrawl.core.sites import article_ref, get_site
 
 CANONICAL = "https://www.eurointegration.com.ua/news/2017/01/5/7059807/"
 

@@ -194,7 +194,7 @@ def test_the_documented_capture_reader_reads_the_body_as_sent(tmp_path: Path, mo
     """The warcio snippet of docs/archive.md reads a record's capture: the body exactly as the server sent it."""
     import json
 
-    from newscrawl.record import dumps
+    from newscrawl.core.record import dumps
     from tests.test_docs import ROOT, code_blocks
 
     [code] = [c for c in code_blocks((ROOT / "docs" / "archive.md").read_text("utf-8"), "python") if "capture" in c]
@@ -218,7 +218,7 @@ def test_reindex_publishes_a_killed_runs_warc_cut_to_its_last_whole_record(tmp_p
     publishes it, so every pointer of the finished JSONL resolves."""
     from newscrawl.archive.store import capture_files
     from newscrawl.archive.tools import reindex
-    from newscrawl.record import dumps
+    from newscrawl.core.record import dumps
 
     root = tmp_path / "output"
     w = writer(root)
@@ -247,7 +247,7 @@ def test_a_line_whose_capture_the_disk_never_got_is_cut_from_a_killed_run(tmp_pa
     """A killed run's line that points past the end of its (repaired) WARC file is cut, not indexed: the
     article is fetched again rather than archived with a capture that does not resolve."""
     from newscrawl.archive.store import Archive
-    from newscrawl.record import dumps
+    from newscrawl.core.record import dumps
 
     root = tmp_path / "output"
     w = writer(root)

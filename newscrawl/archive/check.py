@@ -13,7 +13,7 @@ from typing import Any
 
 import fastjsonschema
 
-from newscrawl.record import schema
+from newscrawl.core.record import schema
 
 Check = Callable[[Any], str | None]  # None when valid, else what is wrong
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newscrawl import exitcodes
-from newscrawl.dates import parse_day
+from newscrawl.core.dates import parse_day
 
 if TYPE_CHECKING:
     from newscrawl.archive.store import BadLine

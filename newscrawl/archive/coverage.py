@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.archive.store import STATE_DIR, archive_files, iter_lines
-from newscrawl.record import loads
+from newscrawl.core.record import loads
 
 WINDOW = 14  # days before a day whose median it is compared with
 MIN_HISTORY = 7  # days that must precede a day before "unusually few" is judged

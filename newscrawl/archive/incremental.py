@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from newscrawl.archive.index import Entry
-from newscrawl.dates import KYIV, parse_iso
+from newscrawl.core.dates import KYIV, parse_iso
 
 
 class Decision(Enum):

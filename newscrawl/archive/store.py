@@ -38,7 +38,7 @@ from typing import IO, Any, ClassVar
 
 from newscrawl.archive import warc as warcfile
 from newscrawl.archive.index import Entry, SqliteIndex, names_digest, open_index
-from newscrawl.record import dumps, loads
+from newscrawl.core.record import dumps, loads
 
 STATE_DIR = ".newscrawl"
 PART = ".part"

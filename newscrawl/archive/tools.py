@@ -40,7 +40,7 @@ from newscrawl.archive.store import (
     unaccounted,
 )
 from newscrawl.archive.warc import CaptureError, check_capture, check_file, close_files
-from newscrawl.record import content_hash, loads
+from newscrawl.core.record import content_hash, loads
 
 
 def sha256_of(path: Path) -> str:

@@ -62,9 +62,9 @@ from newscrawl.archive.store import (
     iter_lines,
     run_folder,
 )
+from newscrawl.core.record import dumps, loads
 from newscrawl.distributed import PREFIX, SharedSiteLock, lease_seconds
 from newscrawl.drops import DuplicateArticle
-from newscrawl.record import dumps, loads
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http import FormRequest, JsonRequest
 
-from newscrawl.sites.base import ArticleRef
+from newscrawl.core.urls import ArticleRef
 
 # The request classes an entry may name (``Request.to_dict`` adds ``_class`` for subclasses); no
 # other name is looked up, so an entry cannot make a worker import a module.

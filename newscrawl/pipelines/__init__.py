@@ -1,5 +1,5 @@
 """Item pipelines, one job each, in the order the data flows (see ``ITEM_PIPELINES`` in settings).
 
-Each module holds a pure function that does the job on a plain dict (what ``newscrawl.extract`` calls)
-and the pipeline class that runs it inside a crawl and counts what it did in the crawl stats.
+Each is a thin adapter: the item in (``ItemAdapter``, no copy), one call into ``newscrawl.core`` (what
+``newscrawl.extract`` runs on a plain dict), what it did counted in the crawl stats.
 """

@@ -1,5 +1,7 @@
 """One record per article: drop repeats within a run, unchanged re-checks, and number real revisions.
 
+It takes the record ``BuildRecordPipeline`` built and numbers its version against the index.
+
 An article a later pipeline failed on (``newscrawl.lost``) is not a repeat: another copy of it in the same
 run may still be archived.
 """
@@ -16,7 +18,6 @@ from newscrawl.archive.crawl import archive_enabled, archive_for
 from newscrawl.archive.index import Entry
 from newscrawl.drops import ArticleDropped, DuplicateArticle, UnchangedArticle
 from newscrawl.pipelines.stats import CountingPipeline
-from newscrawl.record import finalize
 
 
 def decide(record: dict[str, Any], known: Entry | None) -> dict[str, Any]:
@@ -47,8 +48,7 @@ class DedupeArticlePipeline(CountingPipeline):
     def item_error(self, item: Any, response: Any, spider: Any, failure: Any) -> None:
         self.seen.discard(str(ItemAdapter(item).get("key") or ""))
 
-    def process_item(self, item: Any, spider: Any = None) -> dict[str, Any]:
-        record = finalize(ItemAdapter(item).asdict())
+    def process_item(self, record: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         key = record["key"]
         try:
             if key in self.seen:

@@ -15,10 +15,11 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from newscrawl.core.boilerplate import strip_lines
+from newscrawl.core.sites import patterns_for
+from newscrawl.core.sites.base import QualityThresholds
 from newscrawl.pipelines.stats import CountingPipeline
-from newscrawl.pipelines.strip_boilerplate import patterns_for, strip_lines
 from newscrawl.quality import DRIFT, TOO_FEW, Tally, figures, judge, parse_overrides, thresholds_for
-from newscrawl.sites.base import QualityThresholds
 
 
 class MeasureQualityPipeline(CountingPipeline):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Request as PlaywrightRequest
 
-from newscrawl.urls import host_of
+from newscrawl.core.urls import host_of
 
 ABORTED_TYPES = frozenset({"image", "media", "font"})
 

@@ -19,7 +19,7 @@ It is scrapy-playwright's handler with these changes:
 - with ``NEWSCRAWL_MIRROR`` the browser still navigates to the real URL, and every request it makes is
   fetched from the mirror and fulfilled under the real URL, so pages, cookies and scripts behave as live.
 
-After navigation a page that is still a JavaScript challenge (``newscrawl.extraction.classify``) is given
+After navigation a page that is still a JavaScript challenge (``newscrawl.core.extract.classify``) is given
 ``NEWSCRAWL_RENDER_CHALLENGE_WAIT`` seconds to set its cookie and reload itself.
 """
 
@@ -47,12 +47,12 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
 from newscrawl import config
+from newscrawl.core.extract import classify
+from newscrawl.core.kind import CHALLENGE_MARKERS
 from newscrawl.download import MirrorDownloadHandler
-from newscrawl.extraction import classify
 from newscrawl.mirror import mirror_url
 from newscrawl.render.browser import launch_options
 from newscrawl.render.errors import RenderTimeout
-from newscrawl.sites.base import CHALLENGE_MARKERS
 
 logger = logging.getLogger(__name__)
 

@@ -25,11 +25,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from newscrawl import config
+from newscrawl.core.sites import site_for_url
+from newscrawl.core.sites.base import Site
+from newscrawl.core.urls import host_of
 from newscrawl.not_article import is_article_request, page_kind
 from newscrawl.render.errors import RenderTimeout
-from newscrawl.sites import site_for_url
-from newscrawl.sites.base import Site
-from newscrawl.urls import host_of
 
 logger = logging.getLogger(__name__)
 

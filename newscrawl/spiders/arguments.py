@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
-from newscrawl.dates import check_zone, kyiv, parse_day, utc_now
+from newscrawl.core.dates import check_zone, kyiv, parse_day, utc_now
+from newscrawl.core.sites.base import Site
+from newscrawl.core.urls import normalize_url
 from newscrawl.errors import UsageError
 from newscrawl.render import RENDER_ARGUMENTS, check_render
-from newscrawl.sites.base import Site
-from newscrawl.urls import normalize_url
 
 SITE_ARGUMENTS = {
     "lang": "comma-separated languages to crawl (default: all the site has)",
@@ -94,7 +94,7 @@ def check_news_arguments(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         if parts.scheme in ("http", "https") and parts.hostname:
             parts.port  # noqa: B018 - ValueError: a port that is not a number from 0 to 65535
             try:
-                parts.hostname.encode("idna")  # as Scrapy will (newscrawl.urls.idna_host)
+                parts.hostname.encode("idna")  # as Scrapy will (newscrawl.core.urls.idna_host)
             except UnicodeError:
                 raise ValueError("a host label is empty or longer than 63 characters") from None
     except ValueError as exc:

@@ -22,11 +22,11 @@ from twisted.python.failure import Failure
 from newscrawl import config
 from newscrawl.archive.crawl import previous_run_complete, seen_index
 from newscrawl.archive.incremental import Decision, decide
-from newscrawl.dates import SiteTime, utc_now
+from newscrawl.core.dates import SiteTime, utc_now
+from newscrawl.core.sites.base import Site
+from newscrawl.core.urls import ArticleRef, host_of, normalize_url
 from newscrawl.failures import failure_message, failure_reason
 from newscrawl.not_article import take_parsed
-from newscrawl.sites.base import ArticleRef, Site
-from newscrawl.urls import host_of, normalize_url
 
 # Sources listed newest first: traversal stops once they reach what earlier runs archived.
 ORDERED_SOURCES = frozenset({"feed", "listing"})

@@ -22,11 +22,11 @@ from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 
 from newscrawl import config
-from newscrawl.dates import SiteTime, parse_iso, parse_rfc822
+from newscrawl.core.dates import SiteTime, parse_iso, parse_rfc822
+from newscrawl.core.sites.base import Site
+from newscrawl.core.urls import host_of
 from newscrawl.sitemaps import INDEX, SitemapEntry, SitemapGzipError, Watermarks, read_sitemap
-from newscrawl.sites.base import Site
 from newscrawl.spiders.articles import Callback, Errback, Followed, ProfileArticles, count
-from newscrawl.urls import host_of
 
 MAX_SITEMAP_DEPTH = 3  # levels of sitemap index read; a deeper index is fetched but not followed
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")

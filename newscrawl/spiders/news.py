@@ -21,10 +21,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newscrawl.dates import SiteTime
-from newscrawl.extraction import _generic_site_key
+from newscrawl.core.dates import SiteTime
+from newscrawl.core.extract import generic_site_key
+from newscrawl.core.sites import site_for_url
+from newscrawl.core.urls import host_of
 from newscrawl.sitemaps import Scope, SitemapEntry, Watermarks
-from newscrawl.sites import site_for_url
 from newscrawl.spiders import articles
 from newscrawl.spiders.arguments import NEWS_ARGUMENTS as ARGUMENTS
 from newscrawl.spiders.arguments import check_news_arguments as check_arguments
@@ -36,7 +37,6 @@ from newscrawl.spiders.discovery import (
     read_feed,
     sitemaps_named_by_robots,
 )
-from newscrawl.urls import host_of
 
 __all__ = ["ARGUMENTS", "FEED_TYPES", "NewsSpider", "check_arguments", "site_key_of"]
 
@@ -44,7 +44,7 @@ __all__ = ["ARGUMENTS", "FEED_TYPES", "NewsSpider", "check_arguments", "site_key
 def site_key_of(url: str) -> str:
     """A registered site's key when the URL is one of its hosts, else a key made of the host."""
     site = site_for_url(url)
-    return site.key if site else _generic_site_key(url)
+    return site.key if site else generic_site_key(url)
 
 
 class NewsSpider(scrapy.Spider):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newscrawl.sites import get_site
+from newscrawl.core.sites import get_site
 from newscrawl.spiders.site import SiteSpider
 
 

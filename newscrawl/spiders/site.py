@@ -17,8 +17,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from newscrawl.core.sites.base import Site
 from newscrawl.sitemaps import Scope, Watermarks
-from newscrawl.sites.base import Site
 from newscrawl.spiders import articles
 from newscrawl.spiders.arguments import SITE_ARGUMENTS as ARGUMENTS
 from newscrawl.spiders.arguments import check_site_arguments as check_arguments

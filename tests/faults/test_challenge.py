@@ -131,8 +131,8 @@ def test_article_that_quotes_challenge_wording_is_an_article() -> None:
 def test_page_of_unknown_layout_with_script_is_extracted_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """A site's page in a layout its parser does not know, carrying Cloudflare's script, is an article by
     its extracted text, and that whole-page extraction runs once."""
-    import newscrawl.extraction as extraction
-    import newscrawl.pipelines.clean_text as clean_text
+    import newscrawl.core.extract as extraction
+    import newscrawl.core.text as clean_text
 
     calls: list[bool] = []
     real = clean_text.html_to_text

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from newscrawl import exitcodes
 from newscrawl.archive.store import index_path
-from newscrawl.record import dumps
+from newscrawl.core.record import dumps
 from tests.archive_records import record, write_run
 from tests.conftest import ROOT
 

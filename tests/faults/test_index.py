@@ -25,7 +25,7 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl.archive.index import SqliteIndex
 from newscrawl.archive.store import Archive, index_path, unaccounted
-from newscrawl.record import dumps
+from newscrawl.core.record import dumps
 from tests.archive_records import record, write_run
 from tests.conftest import ROOT, read_archive, run_crawl
 from tests.faults.conftest import WINDOW

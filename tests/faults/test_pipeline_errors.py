@@ -23,10 +23,10 @@ from twisted.python.failure import Failure
 from newscrawl import exitcodes, extract, outcome
 from newscrawl.archive.index import SqliteIndex
 from newscrawl.archive.store import index_path
+from newscrawl.core.extract import valid_unicode
+from newscrawl.core.record import dumps
 from newscrawl.drops import DuplicateArticle
-from newscrawl.extraction import valid_unicode
 from newscrawl.pipelines.dedupe_article import DedupeArticlePipeline
-from newscrawl.record import dumps
 from tests.conftest import read_archive, run_crawl, validate_record
 from tests.crawl_stats import stats_of
 from tests.faults.injected import with_pipeline, with_spider_middleware

@@ -24,9 +24,9 @@ from redis import Redis
 from scrapy import Request
 
 from newscrawl import exitcodes
+from newscrawl.core.urls import ArticleRef
 from newscrawl.distributed.archive import RedisArchive, RedisIndex
 from newscrawl.distributed.serializer import RejectedEntry, dumps, request_from_entry
-from newscrawl.sites.base import ArticleRef
 from newscrawl.spiders.eurointegration import EurointegrationSpider
 from tests.conftest import Mirror, read_archive
 from tests.mirror_bulk import build_bulk_mirror

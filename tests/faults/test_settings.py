@@ -18,8 +18,8 @@ import pytest
 from scrapy.settings import Settings
 
 from newscrawl import config, exitcodes
+from newscrawl.core.urls import host_of, normalize_url
 from newscrawl.errors import UsageError
-from newscrawl.urls import host_of, normalize_url
 from tests.conftest import ROOT, Mirror, read_archive, run_crawl
 from tests.crawl_stats import stats_of
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from newscrawl.sites import champion, epravda, eurointegration, pravda
-from newscrawl.sites.base import ArticleRef, Site
-from newscrawl.urls import host_of
+from newscrawl.core.boilerplate import Boilerplate
+from newscrawl.core.sites import champion, epravda, eurointegration, pravda
+from newscrawl.core.sites.base import Site
+from newscrawl.core.sites.generic import GENERIC_BOILERPLATE
+from newscrawl.core.urls import ArticleRef, host_of
 
 SITES: dict[str, Site] = {
     site.key: site for site in (eurointegration.SITE, pravda.SITE, epravda.SITE, champion.SITE)
@@ -36,4 +38,20 @@ def article_ref(url: str) -> ArticleRef | None:
     return site.article_ref(url) if site else None
 
 
-__all__ = ["SITES", "ArticleRef", "Site", "UnknownSite", "article_ref", "get_site", "site_for_url"]
+def patterns_for(site_key: str | None) -> tuple[Boilerplate, ...]:
+    """The boilerplate patterns of a site (by its key), or the generic ones for a site without a profile."""
+    site = SITES.get(site_key or "")
+    return site.boilerplate if site and site.boilerplate else GENERIC_BOILERPLATE
+
+
+__all__ = [
+    "GENERIC_BOILERPLATE",
+    "SITES",
+    "ArticleRef",
+    "Site",
+    "UnknownSite",
+    "article_ref",
+    "get_site",
+    "patterns_for",
+    "site_for_url",
+]

@@ -78,6 +78,8 @@ _DISPLAY_RE = re.compile(
     r"(?:\s*(?:,|о|в|at)?\s*(?P<hour>\d{1,2})[:.](?P<minute>\d{2}))?",
     re.IGNORECASE,
 )
+# Not datetime.fromisoformat alone: it also takes "20230510", week dates ("2023-W19-3"), an hour alone and
+# offsets with seconds, which would turn values pages put in date attributes into dates that records lack.
 _ISO_RE = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
 )

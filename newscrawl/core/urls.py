@@ -1,7 +1,10 @@
-"""URL normalisation shared by every site: one spelling per page, whatever variant a link used."""
+"""URL normalisation shared by every site (one spelling per page, whatever variant a link used), and what
+an article URL says by itself (``ArticleRef``, which a site profile reads from it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track where a click came from; they never select content.
@@ -34,6 +37,8 @@ def host_of(url: str) -> str:
 
 def normalize_url(url: str, *, keep_query: bool = True) -> str:
     """Lower-case scheme and host (IDNA), drop the fragment, default ports and tracking parameters."""
+    # Not w3lib's canonicalize_url: it sorts and re-quotes the query, which would change the URLs and keys
+    # of records already archived from sites without a profile.
     parts = urlsplit(url.strip())
     scheme = (parts.scheme or "https").lower()
     host = idna_host(parts.hostname or "")
@@ -53,3 +58,20 @@ def normalize_url(url: str, *, keep_query: bool = True) -> str:
 
 def is_on_hosts(url: str, hosts: frozenset[str] | tuple[str, ...]) -> bool:
     return host_of(url) in hosts
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """What an article URL says by itself: the article's identity and its dated path."""
+
+    site: str
+    lang: str
+    section: str
+    article_id: str
+    day: date | None
+    url: str  # canonical URL built from the parts
+
+    @property
+    def key(self) -> str:
+        """The archive key: (site, language, id). Ids of sister sites overlap, so the id alone is no key."""
+        return f"{self.site}:{self.lang}:{self.article_id}"

@@ -1,7 +1,9 @@
-"""What a site profile is: the datasheet of one publisher, and the parser base its page parsers share.
+"""A downloaded page as the parsers see it, and the generic parser every site parser extends.
 
-A site is data (hosts, languages, URL shapes, discovery sources, nodes to remove, boilerplate patterns,
-politeness) plus a small parser class. Everything else (crawling, cleaning, dedup, export) is shared.
+``Page`` is the decoded text with its URL and crawl time (JSON-LD, meta tags and the first text of
+selectors read from it); ``Parser`` reads the generic metadata (JSON-LD, Open Graph, meta) and takes the
+whole page as the body; ``ParsedPage`` is what a parser found. Site parsers (``newscrawl.core.sites``) extend
+``Parser`` with their selectors.
 """
 
 from __future__ import annotations
@@ -10,169 +12,16 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newscrawl.dates import KYIV_TIME, SiteTime, parse_display_date, parse_iso
-from newscrawl.urls import host_of, normalize_url
-
-
-@dataclass(frozen=True)
-class ArticleRef:
-    """What an article URL says by itself: the article's identity and its dated path."""
-
-    site: str
-    lang: str
-    section: str
-    article_id: str
-    day: date | None
-    url: str  # canonical URL built from the parts
-
-    @property
-    def key(self) -> str:
-        """The archive key: (site, language, id). Ids of sister sites overlap, so the id alone is no key."""
-        return f"{self.site}:{self.lang}:{self.article_id}"
-
-
-@dataclass(frozen=True)
-class Boilerplate:
-    """A named line pattern to strip from article text; ``name`` is what the stats count."""
-
-    name: str
-    pattern: re.Pattern[str]
-
-
-def boilerplate(name: str, regex: str) -> Boilerplate:
-    return Boilerplate(name, re.compile(regex, re.IGNORECASE))
-
-
-@dataclass(frozen=True)
-class UrlShape:
-    """One more article URL shape of a site: a path regex with named groups and its canonical URL.
-
-    Groups: ``prefix`` (language path prefix, may be absent), ``section``, ``id``, and either
-    ``year``/``month``/``day`` (dated URLs) or ``slug`` (slug URLs such as epravda's
-    ``/tehnologiji/<slug>-813313/``). The template may use ``{base} {prefix} {section} {slug} {id}``
-    and the date fields.
-    """
-
-    pattern: re.Pattern[str]
-    canonical: str
-
-
-@dataclass(frozen=True)
-class QualityThresholds:
-    """The drift guard's floors for one site (``newscrawl.quality``); shares are fractions of records.
-
-    A run is judged only when it parsed at least ``min_sample`` articles. Defaults suit a news site whose
-    parser understands its pages: nearly every record has a title, a date and a real body, and almost
-    none needs the whole-page fallback.
-    """
-
-    min_sample: int = 20
-    min_title_share: float = 0.95
-    min_date_share: float = 0.90
-    min_body_chars: int = 300
-    min_body_share: float = 0.80
-    max_whole_page_share: float = 0.20
-    max_stripped_share: float = 0.30  # share of one record's body removed by boilerplate stripping ...
-    max_heavily_stripped_share: float = 0.10  # ... and the share of records that lost more than that
-
-
-@dataclass(frozen=True)
-class Site:
-    key: str
-    name: str
-    base_url: str
-    hosts: frozenset[str]
-    languages: Mapping[str, str]  # language code -> path prefix ("" for the default language)
-    article_path: re.Pattern[str]  # groups: prefix, section, year, month, day, id
-    parser: type[Parser]
-    timezone: str  # IANA name; the site's naive times are local time there, and every time is shown in it
-    feeds: tuple[str, ...] = ()  # path templates with {prefix}
-    listings: tuple[str, ...] = ()  # listing paths with {prefix}; page N is listing + page_path
-    listing_page_path: str = "page_{n}/"
-    homepage: str = "{prefix}"
-    date_archives: tuple[str, ...] = ()  # templates with {prefix} and {ddmmyyyy}
-    sitemap_index: str | None = None  # index of monthly sitemaps
-    monthly_sitemap: re.Pattern[str] | None = None  # matches a monthly sitemap URL, groups year, month
-    news_sitemaps: tuple[str, ...] = ()
-    lang_prefixes: Mapping[str, str] = field(default_factory=dict)  # path prefix segment -> language
-    boilerplate: tuple[Boilerplate, ...] = ()
-    render_js: bool = False  # render every HTML page in a browser (newscrawl.render)
-    render_on_challenge: bool = False  # render a page once more when a plain download was a JavaScript challenge
-    custom_settings: Mapping[str, Any] = field(default_factory=dict)
-    canonical_template: str = "{base}/{prefix}{section}/{year:04d}/{month:02d}/{day}/{id}/"
-    article_shapes: tuple[UrlShape, ...] = ()  # further article URL shapes (slug URLs, ...)
-    quality: QualityThresholds = QualityThresholds()  # the drift guard's floors
-    legacy_encoding: str | None = None  # charset of old pages that declare none (extraction.decode)
-    # browser whose TLS/HTTP2 handshake the site's anti-bot layer wants (curl_cffi's name, e.g. "chrome");
-    # used only when the crawl opts in with NEWSCRAWL_IMPERSONATE (newscrawl.blocking, newscrawl.impersonate)
-    impersonate: str | None = None
-
-    def url(self, path: str) -> str:
-        return f"{self.base_url}/{path.lstrip('/')}"
-
-    @cached_property
-    def time(self) -> SiteTime:
-        return SiteTime.of_site(self.timezone)
-
-    def article_ref(self, url: str) -> ArticleRef | None:
-        """The article an URL points at, whatever variant of it was linked; None for other pages.
-
-        ``article_path`` is tried first (positional groups prefix, section, year, month, day, id, built
-        with ``canonical_template``), then each of ``article_shapes`` (named groups, their own template).
-        """
-        if host_of(url) not in self.hosts:
-            return None
-        path = urlsplit(url.strip()).path
-        shapes = [(self.article_path, self.canonical_template)]
-        shapes += [(shape.pattern, shape.canonical) for shape in self.article_shapes]
-        for pattern, template in shapes:
-            m = pattern.match(path)
-            if m:
-                return self._ref(_groups(m), template)
-        return None
-
-    def _ref(self, groups: Mapping[str, str | None], template: str) -> ArticleRef | None:
-        lang = self.lang_prefixes.get(groups.get("prefix") or "", "")
-        if lang not in self.languages:
-            return None
-        day_value: date | None = None
-        if groups.get("year"):
-            try:
-                day_value = date(int(groups["year"] or 0), int(groups["month"] or 0), int(groups["day"] or 0))
-            except ValueError:
-                return None
-        section = groups.get("section") or ""
-        article_id = groups.get("id") or ""
-        canonical = template.format(
-            base=self.base_url,
-            prefix=self.languages[lang],
-            section=section,
-            year=day_value.year if day_value else 0,
-            month=day_value.month if day_value else 0,
-            day=day_value.day if day_value else 0,
-            id=article_id,
-            slug=groups.get("slug") or "",
-        )
-        return ArticleRef(self.key, lang, section.split("/")[0], article_id, day_value, canonical)
-
-
-_POSITIONAL = ("prefix", "section", "year", "month", "day", "id")
-
-
-def _groups(m: re.Match[str]) -> dict[str, str | None]:
-    """A match's groups by name: named groups as they are, positional ones in the ``article_path`` order."""
-    if m.re.groupindex:
-        return m.groupdict()
-    return dict(zip(_POSITIONAL, m.groups(), strict=False))
+from newscrawl.core.dates import KYIV_TIME, SiteTime, parse_display_date, parse_iso
+from newscrawl.core.urls import host_of, normalize_url
 
 
 @dataclass
@@ -345,7 +194,7 @@ class ParsedPage:
     # Characters of text in the body node the parser found (scripts and junk removed); None when the
     # body is the whole page. Part of what tells an article from a challenge (``detect_kind``).
     body_chars: int | None = None
-    kind: str = "article"  # article | challenge | not_article | binary, set by newscrawl.extraction
+    kind: str = "article"  # article | challenge | not_article | binary, set by newscrawl.core.extract
     generation: str | None = None
     fallbacks: list[str] = field(default_factory=list)  # each a stats name, e.g. "title/og"
 
@@ -447,74 +296,3 @@ def hreflang_alternates(page: Page) -> dict[str, str]:
         if lang in {"uk", "ru", "en"} and href and lang not in out:
             out[lang] = normalize_url(href, keep_query=False)
     return out
-
-
-# What a reader sees on a bot-challenge page (Cloudflare, DDoS-Guard and the like): strong evidence when it
-# stands in the visible text of a page that has no article.
-CHALLENGE_WORDING = (
-    "just a moment...",
-    "checking your browser",
-    "checking if the site connection is secure",
-    "verifying you are human",
-    "needs to review the security of your connection",
-    "enable javascript and cookies to continue",
-    "please enable js and disable any ad blocker",
-    "ddos-guard",
-    "ddos protection by",
-)
-# Traces of anti-bot machinery in scripts and attributes. Ordinary pages carry them too (eurointegration's
-# cbtYmTName cookie script of 2023, the challenge-platform loader Cloudflare injects into every page it
-# proxies): weak evidence, which never makes a page with an article a challenge.
-CHALLENGE_TRACES = ("cbtymtname", "cf-browser-verification", "challenge-platform", "cf_chl_", "captcha-delivery")
-# Every marker, searched in the raw page (the cheap scan; also what the browser checks, newscrawl.render).
-CHALLENGE_MARKERS = CHALLENGE_WORDING + CHALLENGE_TRACES
-# A script that sets a cookie and then reloads the page: the shape of a cookie challenge of any name.
-_COOKIE_RELOAD = re.compile(
-    r"document\.cookie\s*=.{0,400}?location\.(?:reload\s*\(|replace\s*\(|href\s*=)", re.DOTALL
-)
-SCAN_CHARS = 200_000  # markers are looked for in the head of a page: a challenge page is small
-
-
-def has_challenge_marker(lowered: str) -> bool:
-    """Whether lower-cased page text shows any challenge marker or a cookie-and-reload script."""
-    return any(marker in lowered for marker in CHALLENGE_MARKERS) or _COOKIE_RELOAD.search(lowered) is not None
-
-
-def challenge_wording(text: str) -> bool:
-    """Whether text a reader sees says what a challenge page says."""
-    lowered = text.lower()
-    return any(words in lowered for words in CHALLENGE_WORDING)
-
-
-def plainly_article(text: str) -> bool:
-    """The usual article page, told by a text scan without parsing: no challenge marker at all, and an
-    ``<article>`` or ``<h1>`` tag in the source (``detect_kind`` calls such a page an article)."""
-    lowered = text[:SCAN_CHARS].lower()
-    return ("<article" in lowered or "<h1" in lowered) and not has_challenge_marker(lowered)
-
-
-def looks_binary(text: str) -> bool:
-    """Decoded bytes of an image, PDF or archive served as HTML: NULs or many control characters up front."""
-    head = text[:1024]
-    if "\x00" in head:
-        return True
-    controls = sum(1 for c in head if c < " " and c not in "\t\n\r\f")
-    return controls > len(head) // 10
-
-
-def detect_kind(page: Page, reads_as_article: Callable[[], bool]) -> str:
-    """``binary``, ``challenge`` for a bot-challenge page, ``not_article`` for an empty shell, else ``article``.
-
-    A page is a challenge only when a reader sees no article on it. Any challenge marker (wording a reader
-    sees, or a trace in a script or an attribute) only raises the question, and ``reads_as_article``
-    answers it: whether the parser found a real title and body (``newscrawl.extraction``, where challenge
-    wording in the visible text counts against it). It is called only for a page with a marker.
-    """
-    if looks_binary(page.text):
-        return "binary"
-    if has_challenge_marker(page.text[:SCAN_CHARS].lower()):
-        return "article" if reads_as_article() else "challenge"
-    if page.selector.css("article, h1"):
-        return "article"  # measuring the text is half the cost of an extraction: only when it decides
-    text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
-    return "not_article" if text_len < 200 else "article"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -41,8 +42,13 @@ def content_hash(title: str | None, text: str | None) -> str:
     return f"sha256:{digest}"
 
 
-def finalize(item: dict[str, Any]) -> dict[str, Any]:
-    """The record to archive: the schema's fields in order, internal working fields left out."""
+def finalize(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The record to archive: the schema's fields in order, internal working fields left out.
+
+    Keys starting with ``_`` (what a crawl's middleware attaches to an article, e.g. its capture) are
+    carried after the fields, unchanged; they are no part of the hash or the schema, and the pipeline that
+    owns one takes it off before the record is written.
+    """
     record = {name: item.get(name) for name in FIELDS}
     record["authors"] = list(record["authors"] or [])
     record["tags"] = list(record["tags"] or [])
@@ -51,7 +57,7 @@ def finalize(item: dict[str, Any]) -> dict[str, Any]:
     record["content_hash"] = content_hash(record["title"], record["text"])
     record["version"] = record["version"] or 1
     # Working keys (``_capture``) ride along to the pipelines that take them; they are never archived.
-    record.update((k, v) for k, v in item.items() if k.startswith("_"))
+    record.update((key, item[key]) for key in item if key.startswith("_"))
     return record
 
 

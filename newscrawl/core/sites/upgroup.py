@@ -22,19 +22,11 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
-from newscrawl.dates import parse_display_date, parse_iso
-from newscrawl.sites.base import (
-    Page,
-    ParsedPage,
-    Parser,
-    UrlShape,
-    boilerplate,
-    clean_inline,
-    hreflang_alternates,
-    ld_authors,
-    ld_text,
-)
-from newscrawl.urls import normalize_url
+from newscrawl.core.boilerplate import boilerplate
+from newscrawl.core.dates import parse_display_date, parse_iso
+from newscrawl.core.page import Page, ParsedPage, Parser, clean_inline, hreflang_alternates, ld_authors, ld_text
+from newscrawl.core.sites.base import UrlShape
+from newscrawl.core.urls import normalize_url
 
 # Monthly sitemaps of the group: ``/sitemap/sitemap-2025-12.xml.gz`` (groups: year, month).
 FAMILY_MONTHLY_SITEMAP = re.compile(r"sitemap-(\d{4})-(\d{2})\.xml(?:\.gz)?$")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser
+from newscrawl.core.sites.base import Site
+from newscrawl.core.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser
 
 SITE = Site(
     key="eurointegration",

@@ -10,8 +10,8 @@ golden test. Fixture (``tests/fixtures/sites/champion/``): a real saved page (SI
 
 from __future__ import annotations
 
-from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser, slug_shape
+from newscrawl.core.sites.base import Site
+from newscrawl.core.sites.upgroup import FAMILY_BOILERPLATE, FAMILY_IMPERSONATE, UPGroupParser, slug_shape
 
 _SLUG = slug_shape(r"(?P<prefix>ukr/)")
 

@@ -1,75 +1,73 @@
-"""Extraction as a pure function of the page bytes, its URL and the crawl time.
+"""The whole way from a page's bytes to its archive record, read top to bottom.
 
-``parse_page`` is what the spider calls for each article response; ``extract`` runs the same parse and
-then the same cleaning steps as the item pipelines, so the CLI, the fixture tests and a crawl share one
-code path; ``classify`` is what a page is (article, challenge, ...), as ``parse_page`` decides it. Nothing
-here needs Scrapy's engine, a network or a frozen clock.
+``extract`` is that way: decode (``newscrawl.core.decode``) and scan (``newscrawl.core.kind``) the bytes
+once, parse them with the site's parser or the generic one (``newscrawl.core.page``), classify the page,
+take its text (``newscrawl.core.text``), strip boilerplate (``newscrawl.core.boilerplate``), validate
+(``newscrawl.core.validate``) and build the record (``newscrawl.core.record``). A crawl runs the same
+steps, split where Scrapy splits them: ``read`` and ``parse_page`` in the middlewares and the spider (one
+decode, one scan and one parse per response), then one step per item pipeline. ``classify`` is what a page
+is, as ``parse_page`` decides it. Nothing here needs Scrapy, a network or a frozen clock.
 """
 
 from __future__ import annotations
 
-import codecs
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding, read_bom
+from newscrawl.core.boilerplate import strip_boilerplate
+from newscrawl.core.dates import SiteTime, to_iso, utc_now
+from newscrawl.core.decode import decode
+from newscrawl.core.kind import Scan, challenge_wording, detect_kind, scan
+from newscrawl.core.page import Page, ParsedPage, Parser
+from newscrawl.core.record import finalize
+from newscrawl.core.sites import Site, patterns_for, site_for_url
+from newscrawl.core.text import clean_text, html_to_text
+from newscrawl.core.urls import host_of, normalize_url
+from newscrawl.core.validate import validate_article
 
-from newscrawl.dates import SiteTime, to_iso, utc_now
-from newscrawl.pipelines.clean_text import clean_text, html_to_text
-from newscrawl.pipelines.strip_boilerplate import strip_boilerplate
-from newscrawl.pipelines.validate_article import validate_article
-from newscrawl.record import finalize
-from newscrawl.sites import site_for_url
-from newscrawl.sites.base import Page, ParsedPage, Parser, challenge_wording, detect_kind, plainly_article
-from newscrawl.urls import host_of, normalize_url
 
+def extract(
+    body: bytes | str,
+    url: str,
+    crawled_at: datetime | None = None,
+    *,
+    content_type: str | None = None,
+    tz: str | None = None,
+) -> dict[str, Any]:
+    """The record the pipelines would archive for one saved page.
 
-def decode(body: bytes | str, content_type: str | None = None, fallback: str | None = None) -> str:
-    """Decode page bytes; a wrong HTTP charset is overruled when the bytes say otherwise (docs/politeness.md#charsets).
-
-    A byte-order mark wins. Otherwise the declared charsets (HTTP ``Content-Type``, then ``<meta>``) are
-    tried in that order and the first that decodes the bytes without error is used, except that bytes
-    which are valid UTF-8 are read as UTF-8 when either declaration says UTF-8 (a single-byte charset such
-    as windows-1251 decodes any bytes, so its succeeding proves nothing). With no declaration at all: UTF-8,
-    then ``fallback`` (the site's legacy charset), or for a site without one charset_normalizer's guess.
-    Last resort: w3lib's sniffing with replacement characters.
+    Raises the reason (a ``newscrawl.core.validate.Rejected``) for a page that would not be archived.
+    ``content_type``: the HTTP ``Content-Type`` header, whose charset decodes the bytes; ``tz``: see
+    ``parse_page``.
     """
-    if isinstance(body, str):
-        return body
-    if read_bom(body)[0] is not None:
-        return html_to_unicode(content_type, body)[1]
-    declared = [e for e in (http_content_type_encoding(content_type), html_body_declared_encoding(body)) if e]
-    names = list(dict.fromkeys(_codec_name(e) for e in declared))
-    if not names or "utf-8" in names:
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    for name in [*names, *([_codec_name(fallback)] if fallback and not names else [])]:
-        try:
-            return body.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if not names and not fallback:
-        # Undeclared and not UTF-8, on a site without a profile: the charset the bytes look like
-        # (w3lib's sniffing below reads them as UTF-8 with replacement characters).
-        from charset_normalizer import from_bytes
-
-        guess = from_bytes(body).best()
-        if guess is not None:
-            return str(guess)
-    return html_to_unicode(content_type, body)[1]
+    item = parse_page(body, url, crawled_at, content_type=content_type, tz=tz)  # decode, classify, parse
+    clean_text(item)
+    strip_boilerplate(item, patterns_for(item["site"]))
+    validate_article(item)
+    return finalize(item)
 
 
-def _codec_name(encoding: str) -> str:
-    try:
-        return codecs.lookup(encoding).name
-    except LookupError:
-        return encoding
+@dataclass(frozen=True)
+class Reading:
+    """A page's bytes decoded and scanned: made once per response, shared by the middlewares and the spider."""
+
+    text: str
+    scan: Scan
+
+
+def read(body: bytes | str, url: str, content_type: str | None = None) -> Reading:
+    """Decode a page (with its site's legacy charset as the fallback) and scan it (``newscrawl.core.kind``)."""
+    return _read(body, content_type, site_for_url(url))
+
+
+def _read(body: bytes | str, content_type: str | None, site: Site | None) -> Reading:
+    text = decode(body, content_type, site.legacy_encoding if site else None)
+    return Reading(text, scan(text))
 
 
 def parse_page(
-    body: bytes | str,
+    body: bytes | str | Reading,
     url: str,
     crawled_at: datetime | None = None,
     *,
@@ -78,21 +76,19 @@ def parse_page(
 ) -> dict[str, Any]:
     """The item a spider yields for one article page (metadata plus ``body_html`` for the pipelines).
 
-    ``tz`` (an IANA name) is the local time of a page of an unknown site whose times carry no offset; a
-    site profile's own timezone always wins (``newscrawl.dates``).
+    ``body``: the page's bytes, or its ``Reading`` when the crawl decoded it already. ``tz`` (an IANA
+    name) is the local time of a page of an unknown site whose times carry no offset; a site profile's own
+    timezone always wins (``newscrawl.core.dates``).
     """
     crawled_at = crawled_at or utc_now()
     site = site_for_url(url)
-    page = Page(
-        url=url,
-        text=decode(body, content_type, site.legacy_encoding if site else None),
-        crawled_at=crawled_at,
-        time=site.time if site else SiteTime.unknown_site(tz),
-    )
+    reading = body if isinstance(body, Reading) else _read(body, content_type, site)
+    time = site.time if site else SiteTime.unknown_site(tz)
+    page = Page(url=url, text=reading.text, crawled_at=crawled_at, time=time)
     ref = site.article_ref(url) if site else None
     parser: Parser = site.parser() if site else Parser()
     parsed = parser.parse(page)
-    page_text = _classify(page, parsed)
+    page_text = _classify(page, parsed, reading.scan)
     if site and ref is None and parsed.kind == "article":
         # A known site's page off its article URL shapes (a homepage, a listing) has no article key.
         parsed.kind = "not_article_url"
@@ -108,7 +104,7 @@ def parse_page(
 
     lang = ref.lang if ref else _page_lang(page)
     article_id = ref.article_id if ref else canonical.rstrip("/").rsplit("/", 1)[-1] or canonical
-    site_key = site.key if site else _generic_site_key(url)
+    site_key = site.key if site else generic_site_key(url)
     alternates = {k: v for k, v in parsed.alternates.items() if k != lang}
     if site:
         # Alternates are normalised to canonical form when they are this site's articles.
@@ -179,7 +175,7 @@ def valid_unicode(value: Any) -> tuple[Any, bool]:
 MIN_ARTICLE_CHARS = 200
 
 
-def _classify(page: Page, parsed: ParsedPage) -> str | None:
+def _classify(page: Page, parsed: ParsedPage, scanned: Scan) -> str | None:
     """Set ``parsed.kind`` from what a reader sees; the whole page's extracted text if that was needed.
 
     A page with a challenge marker is an article when its parser found a real title (not challenge
@@ -199,38 +195,18 @@ def _classify(page: Page, parsed: ParsedPage) -> str | None:
         lines = [line for line in extracted[0].splitlines() if not challenge_wording(line)]
         return sum(len(line) for line in lines) >= MIN_ARTICLE_CHARS
 
-    parsed.kind = detect_kind(page, reads_as_article)
+    parsed.kind = detect_kind(page, reads_as_article, scanned)
     return extracted[0] if extracted else None
 
 
 def classify(body: bytes | str, url: str, *, content_type: str | None = None) -> str:
     """``article``, ``challenge``, ``not_article`` or ``binary``: the ``page_kind`` ``parse_page`` gives the
-    page, with the parse skipped where a text scan decides (``plainly_article``)."""
-    if isinstance(body, str) and plainly_article(body):
+    page, with the parse skipped where a text scan of a page given as text decides (``Scan.plainly_article``)."""
+    reading = read(body, url, content_type)
+    if isinstance(body, str) and reading.scan.plainly_article:
         return "article"
-    kind: str = parse_page(body, url, content_type=content_type)["page_kind"]
+    kind: str = parse_page(reading, url, content_type=content_type)["page_kind"]
     return kind
-
-
-def extract(
-    body: bytes | str,
-    url: str,
-    crawled_at: datetime | None = None,
-    *,
-    content_type: str | None = None,
-    tz: str | None = None,
-) -> dict[str, Any]:
-    """The record the pipelines would archive for one saved page.
-
-    Raises the pipelines' drop reason (a ``newscrawl.drops.ArticleDropped``) for a page that would not be
-    archived. ``content_type``: the HTTP ``Content-Type`` header, whose charset decodes the bytes;
-    ``tz``: see ``parse_page``.
-    """
-    item = parse_page(body, url, crawled_at, content_type=content_type, tz=tz)
-    clean_text(item)
-    strip_boilerplate(item)
-    validate_article(item)
-    return finalize(item)
 
 
 def _utc(dt: datetime) -> datetime:
@@ -242,6 +218,7 @@ def _page_lang(page: Page) -> str:
     return lang if len(lang) == 2 and lang.isalpha() else "xx"
 
 
-def _generic_site_key(url: str) -> str:
+def generic_site_key(url: str) -> str:
+    """The ``site`` of a page of a site without a profile: its host, letters and digits (``www.`` off)."""
     host = host_of(url).removeprefix("www.")
     return "".join(c if c.isalnum() else "_" for c in host) or "unknown"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from newscrawl.sites.base import Site
-from newscrawl.sites.upgroup import (
+from newscrawl.core.sites.base import Site
+from newscrawl.core.sites.upgroup import (
     FAMILY_BOILERPLATE,
     FAMILY_IMPERSONATE,
     FAMILY_MONTHLY_SITEMAP,
