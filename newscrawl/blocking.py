@@ -35,6 +35,7 @@ from newscrawl import config
 from newscrawl.core.sites import site_for_url
 from newscrawl.core.urls import host_of
 from newscrawl.politeness import floor_delay
+from newscrawl.statnames import BLOCKED_BY, IMPERSONATED, stat
 
 CLOUDFLARE = "cloudflare"
 DDOS_GUARD = "ddos-guard"
@@ -111,7 +112,7 @@ def wall_kind(status: int, headers: Mapping[str, str], body: bytes) -> str | Non
 
 def blocked_hosts(stats: Mapping[str, Any]) -> dict[str, int]:
     """``{"<kind>@<host>": responses}`` from the crawl stats, the run report's ``counts["blocked"]``."""
-    prefix = "newscrawl/blocked/by/"
+    prefix = stat(BLOCKED_BY)
     return {key.removeprefix(prefix): int(value) for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
 
@@ -154,7 +155,7 @@ def exit_line(crawler: Crawler) -> str | None:
     site = getattr(crawler.spidercls, "site", None)
     return blocked_message(
         blocked_hosts(stats),
-        impersonated=bool(stats.get("newscrawl/impersonate/responses")),
+        impersonated=bool(stats.get(stat(IMPERSONATED))),
         profile=getattr(site, "impersonate", None),
     )
 
@@ -231,7 +232,7 @@ class BlockedMiddleware:
                 self.stats.inc_value("newscrawl/blocked/passed/browser")
                 return response.replace(status=200)
             return response
-        self.stats.inc_value(f"newscrawl/blocked/by/{kind}@{host}")
+        self.stats.inc_value(stat(f"{BLOCKED_BY}{kind}@{host}"))
         self.stats.inc_value("newscrawl/blocked/responses")
         self.in_a_row[host] = self.in_a_row.get(host, 0) + 1
         article = request.meta.get("ref") is not None or bool(request.meta.get("article"))

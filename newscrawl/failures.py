@@ -43,6 +43,7 @@ from twisted.python.failure import Failure
 
 from newscrawl import config
 from newscrawl.shutdown import CancelledAtStop, begin_stop
+from newscrawl.statnames import FAILED, UNREACHABLE_MIRROR, UNREACHABLE_REASON, stat
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +166,8 @@ class UnreachableSiteMiddleware:
         mirror = self.crawler.settings.get("NEWSCRAWL_MIRROR") or ""
         what = "DNS lookup failed" if failure_reason(exception) == "dns" else "connection refused"
         where = urlsplit(mirror if mirror else request.url).netloc
-        stats.set_value("newscrawl/unreachable/reason", f"{what} for {where}")
-        stats.set_value("newscrawl/unreachable/mirror", mirror)
+        stats.set_value(stat(UNREACHABLE_REASON), f"{what} for {where}")
+        stats.set_value(stat(UNREACHABLE_MIRROR), mirror)
         logger.error(
             "%s unreachable: %s for %s, %d times and no page downloaded; stopping the run",
             "mirror" if mirror else "site",
@@ -214,4 +215,4 @@ class CountLostRequests:
 
     def _count(self, reason: str) -> None:
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newscrawl/failed/{reason}")
+            self.crawler.stats.inc_value(stat(FAILED + reason))

@@ -38,6 +38,8 @@ from scrapy.exceptions import (
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
+from newscrawl.statnames import IMPERSONATED, stat
+
 # Set by libcurl for the body it decoded, or hop-by-hop: wrong for the Response Scrapy gets.
 _DROPPED_RESPONSE_HEADERS = frozenset({b"content-encoding", b"content-length", b"transfer-encoding"})
 # The browser profile's own, in its own order: Scrapy's defaults here would mark the request as no browser's.
@@ -111,7 +113,7 @@ class ImpersonateDownloader:
         respcls = responsetypes.from_args(headers=out, url=request.url, body=body)
         request.meta["download_latency"] = time.monotonic() - started
         if self.crawler.stats is not None:
-            self.crawler.stats.inc_value("newscrawl/impersonate/responses")
+            self.crawler.stats.inc_value(stat(IMPERSONATED))
             self.crawler.stats.inc_value(f"newscrawl/impersonate/status/{response.status_code}")
         return respcls(
             url=request.url,

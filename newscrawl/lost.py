@@ -20,20 +20,21 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.python.failure import Failure
 
-logger = logging.getLogger(__name__)
+from newscrawl.statnames import ARTICLES_FAILED, LOST, stat
 
-LOST = "newscrawl/lost/"
+logger = logging.getLogger(__name__)
 
 
 def lost_by_reason(stats: Mapping[str, Any]) -> dict[str, int]:
     """``{reason: articles}`` of the articles this run lost (``newscrawl/lost/<reason>``)."""
-    return {key.removeprefix(LOST): int(value) for key, value in sorted(stats.items()) if key.startswith(LOST)}
+    prefix = stat(LOST)
+    return {key.removeprefix(prefix): int(value) for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
 
 def articles_missed(stats: Mapping[str, Any]) -> int:
     """Articles this run found but did not archive nor drop for a reason: failed downloads and lost ones.
     Any at all, and the run must not let a later one pass them by."""
-    return int(stats.get("newscrawl/articles/failed") or 0) + sum(lost_by_reason(stats).values())
+    return int(stats.get(stat(ARTICLES_FAILED)) or 0) + sum(lost_by_reason(stats).values())
 
 
 class CountLostArticles:
@@ -54,7 +55,7 @@ class CountLostArticles:
 
     def item_error(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{LOST}pipeline_error")
+        self.crawler.stats.inc_value(stat(LOST + "pipeline_error"))
         url = item.get("url") if isinstance(item, Mapping) else None
         logger.error(
             "article lost: %s (pipeline_error: %s: %s); the next run fetches it again",
@@ -65,7 +66,7 @@ class CountLostArticles:
 
     def spider_error(self, failure: Failure, response: Any, spider: Any) -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"{LOST}parse_error")
+        self.crawler.stats.inc_value(stat(LOST + "parse_error"))
         logger.error(
             "page lost: %s (parse_error: %s: %s); the next run fetches it again",
             getattr(response, "url", "?"),

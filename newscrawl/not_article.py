@@ -22,6 +22,7 @@ from newscrawl import config
 from newscrawl.core.dates import utc_now
 from newscrawl.core.extract import Reading, parse_page, read
 from newscrawl.shutdown import wait
+from newscrawl.statnames import NOT_ARTICLE, stat
 
 RETRIES_META = "newscrawl_not_article_retries"
 
@@ -118,13 +119,13 @@ class RetryNotArticleMiddleware:
         return retry
 
     def _count(self, name: str) -> None:
-        self.stats.inc_value(f"newscrawl/not_article/{name}")
+        self.stats.inc_value(stat(NOT_ARTICLE + name))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         seen = {
-            k.removeprefix("newscrawl/not_article/"): v
+            k.removeprefix(stat(NOT_ARTICLE)): v
             for k, v in self.stats.get_stats().items()
-            if k.startswith("newscrawl/not_article/")
+            if k.startswith(stat(NOT_ARTICLE))
         }
         if seen:
             spider.logger.warning(

@@ -18,13 +18,33 @@ from typing import Any
 from scrapy import Spider
 from scrapy.statscollectors import MemoryStatsCollector
 
-from newscrawl import exitcodes
+from newscrawl import exitcodes, statnames
 from newscrawl.blocking import FINISH_REASON as BLOCKED_REASON
 from newscrawl.blocking import blocked_hosts
 from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import lost_by_reason
+from newscrawl.statnames import (
+    ARCHIVE_NEW,
+    ARCHIVE_UPDATED,
+    ARTICLES_FAILED,
+    ARTICLES_PARSED,
+    ARTICLES_RECHECKED,
+    DISCOVERY_FAILED,
+    DRIFTED,
+    DROPPED,
+    FAILED,
+    RUN_REPORT,
+    SEEDED,
+    SITEMAP_ENTRIES_UNCHANGED,
+    SITEMAP_UNCHANGED,
+    SKIPPED_ARCHIVED,
+    UNCHANGED,
+    UNREACHABLE_MIRROR,
+    UNREACHABLE_REASON,
+    stat,
+)
 
-EXIT_CODE = "newscrawl/exit_code"
+EXIT_CODE = stat(statnames.EXIT_CODE)  # the one key this module owns: written by RunStats, read back here
 
 
 def counts(stats: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,31 +54,31 @@ def counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         return int(stats.get(f"newscrawl/{name}") or 0)
 
     dropped = {
-        key.removeprefix("newscrawl/dropped/"): int(value)
+        key.removeprefix(stat(DROPPED)): int(value)
         for key, value in sorted(stats.items())
-        if key.startswith("newscrawl/dropped/") and key != "newscrawl/dropped/unchanged_article"
+        if key.startswith(stat(DROPPED)) and key != stat(UNCHANGED)
     }
-    failed = {"articles": n("articles/failed")} if n("articles/failed") else {}
+    failed = {"articles": n(ARTICLES_FAILED)} if n(ARTICLES_FAILED) else {}
     failed.update(
         {
-            key.removeprefix("newscrawl/discovery/failed/"): int(value)
+            key.removeprefix(stat(DISCOVERY_FAILED)): int(value)
             for key, value in sorted(stats.items())
-            if key.startswith("newscrawl/discovery/failed/")
+            if key.startswith(stat(DISCOVERY_FAILED))
         }
     )
     failed_by_reason = {
-        key.removeprefix("newscrawl/failed/"): int(value)
+        key.removeprefix(stat(FAILED)): int(value)
         for key, value in sorted(stats.items())
-        if key.startswith("newscrawl/failed/")
+        if key.startswith(stat(FAILED))
     }
     return {
-        "sitemap_unchanged": n("sitemap/entries_unchanged") + n("sitemap/unchanged"),
-        "new": n("archive/new"),
-        "updated": n("archive/updated"),
-        "unchanged": n("dropped/unchanged_article"),
-        "skipped_archived": n("articles/skipped_archived"),
-        "rechecked": n("articles/rechecked"),
-        "parsed": n("articles/parsed"),
+        "sitemap_unchanged": n(SITEMAP_ENTRIES_UNCHANGED) + n(SITEMAP_UNCHANGED),
+        "new": n(ARCHIVE_NEW),
+        "updated": n(ARCHIVE_UPDATED),
+        "unchanged": n(UNCHANGED),
+        "skipped_archived": n(SKIPPED_ARCHIVED),
+        "rechecked": n(ARTICLES_RECHECKED),
+        "parsed": n(ARTICLES_PARSED),
         "dropped": dropped,
         "lost": lost_by_reason(stats),  # newscrawl.lost: fetched, then neither archived nor dropped
         "failed_requests": failed,  # by source
@@ -90,9 +110,9 @@ def decide(stats: Mapping[str, Any]) -> int:
     if run["lost"]:
         return exitcodes.FAILED  # an article was fetched and then lost (newscrawl.lost); the next run retries it
     if reason == "finished":
-        if stats.get("newscrawl/distributed/seeded") == 0 and not run["parsed"]:
+        if stats.get(stat(SEEDED)) == 0 and not run["parsed"]:
             return exitcodes.OK  # another worker seeded the run and the others did the work
-        if stats.get("newscrawl/quality/drifted"):
+        if stats.get(stat(DRIFTED)):
             return exitcodes.DRIFT  # the records were archived, but a site's layout changed
     found = ("new", "updated", "unchanged", "skipped_archived", "sitemap_unchanged")
     if not any(run[name] for name in found):
@@ -126,7 +146,7 @@ def _listing(counts: dict[str, int], limit: int = 4) -> str:
 
 
 def _where(stats: Mapping[str, Any], log_file: str | None) -> str:
-    report = stats.get("newscrawl/run_report")
+    report = stats.get(stat(RUN_REPORT))
     if report:
         return f"see the run report {report}"
     return f"see the log {log_file}" if log_file else "see the log above"
@@ -135,18 +155,18 @@ def _where(stats: Mapping[str, Any], log_file: str | None) -> str:
 def exit_line(site: str, code: int, stats: Mapping[str, Any], *, log_file: str | None = None) -> str:
     """``newscrawl: error: SITE: REASON; WHAT TO DO (exit CODE)`` for a run that ended with ``code`` != 0."""
     reason = stats.get("finish_reason")
-    if code == exitcodes.NO_ARTICLES and stats.get("newscrawl/unreachable/reason"):
-        what = stats["newscrawl/unreachable/reason"]
-        mirror = stats.get("newscrawl/unreachable/mirror")
+    if code == exitcodes.NO_ARTICLES and stats.get(stat(UNREACHABLE_REASON)):
+        what = stats[stat(UNREACHABLE_REASON)]
+        mirror = stats.get(stat(UNREACHABLE_MIRROR))
         if mirror:
             text = f"mirror unreachable ({what}); is `newscrawl mirror serve` running at {mirror}?"
         else:
             text = f"site unreachable ({what}); no network? crawl a local mirror with -s NEWSCRAWL_MIRROR=URL"
     elif code == exitcodes.NO_ARTICLES:
         failed = {
-            key.removeprefix("newscrawl/failed/"): int(value)
+            key.removeprefix(stat(FAILED)): int(value)
             for key, value in stats.items()
-            if key.startswith("newscrawl/failed/")
+            if key.startswith(stat(FAILED))
         }
         requests = int(stats.get("downloader/request_count") or 0)
         detail = f"{requests} requests" + (f"; failures: {_listing(failed)}" if failed else "")

@@ -21,6 +21,7 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
 from newscrawl import config
+from newscrawl.statnames import DISCOVERY_FAILED, FAILED, SKIPPED_ARCHIVED, UNCHANGED, stat
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ def progress_line(
     stats: dict[str, Any], queued: int, elapsed: float, window: tuple[date, date] | None = None
 ) -> tuple[str, int, int]:
     """The progress line, and the requests done and in all so far (for a bar)."""
-    failed = sum(int(v) for k, v in stats.items() if k.startswith("newscrawl/failed/"))
-    skipped = _n(stats, "articles/skipped_archived") + _n(stats, "dropped/unchanged_article")
+    failed = sum(int(v) for k, v in stats.items() if k.startswith(stat(FAILED)))
+    skipped = _n(stats, SKIPPED_ARCHIVED) + _n(stats, UNCHANGED)
     done = int(stats.get("downloader/response_count") or 0) + failed
     parts = [
         f"{_n(stats, 'archive/new')} new",
@@ -59,7 +60,7 @@ def progress_line(
         since, until = window
         days = (until - since).days + 1
         asked = _n(stats, "discovery/date_archive/requests")
-        answered = _n(stats, "discovery/date_archive/responses") + _n(stats, "discovery/failed/date_archive")
+        answered = _n(stats, "discovery/date_archive/responses") + _n(stats, DISCOVERY_FAILED + "date_archive")
         days_done = days if not asked else min(days, days * answered // asked)
         line += f"; days {days_done} of {days} done"
         if done and queued:

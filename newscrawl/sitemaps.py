@@ -39,6 +39,7 @@ from scrapy.utils.sitemap import Sitemap
 from newscrawl.archive.store import STATE_DIR
 from newscrawl.core.dates import parse_iso, to_iso
 from newscrawl.lost import articles_missed
+from newscrawl.statnames import NOT_ARTICLE_GAVE_UP, stat
 
 INDEX, URLSET = "sitemapindex", "urlset"
 
@@ -215,7 +216,7 @@ class Watermarks:
             stats.set_value("newscrawl/sitemap/watermarks_unreadable", 1)
         if stats is None or reason != "finished" or articles_missed(stats.get_stats()):
             return
-        if any(k.startswith("newscrawl/not_article/gave_up/") for k in stats.get_stats()):
+        if any(k.startswith(stat(NOT_ARTICLE_GAVE_UP)) for k in stats.get_stats()):
             return  # a page that was a challenge this time must be tried again by the next run
         stats.set_value("newscrawl/sitemap/watermarks_moved", self.save())
 

@@ -26,6 +26,7 @@ from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 from newscrawl.archive.warc import Exchange
 from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import articles_missed
+from newscrawl.statnames import ARCHIVE_OPEN_MS, FILES_WRITTEN, stat
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class ArchiveExtension:
         started = time.perf_counter()
         self.archive = self.open_archive()  # reconciled now, before the first request
         assert crawler.stats is not None
-        crawler.stats.set_value("newscrawl/archive/open_ms", round((time.perf_counter() - started) * 1000, 2))
+        crawler.stats.set_value(stat(ARCHIVE_OPEN_MS), round((time.perf_counter() - started) * 1000, 2))
         rebuilt = getattr(self.archive, "rebuilt", None)
         if rebuilt is not None:
             logger.warning(
@@ -167,7 +168,7 @@ class ArchiveExtension:
             unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
             archive.close(complete=(reason == "finished" and not missed) or unreached)
             self.crawler.stats.set_value(
-                "newscrawl/archive/files_written", [archive.rel(p) for p in archive.files_written]
+                stat(FILES_WRITTEN), [archive.rel(p) for p in archive.files_written]
             )
         finally:
             self.lock.release()

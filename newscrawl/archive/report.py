@@ -23,6 +23,7 @@ from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
 from newscrawl.outcome import counts, exit_code
+from newscrawl.statnames import ARCHIVE_OPEN_MS, FILES_WRITTEN, RUN_REPORT, stat
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class RunReport:
         code = exit_code(stats)
         finished = datetime.now(UTC)
         files = []
-        for name in stats.get("newscrawl/archive/files_written") or []:
+        for name in stats.get(stat(FILES_WRITTEN)) or []:
             path = root / name
             files.append({"path": name, "bytes": path.stat().st_size, "sha256": sha256_of(path)})
         spider = self.crawler.spider
@@ -102,7 +103,7 @@ class RunReport:
                 "refresh": bool(getattr(spider, "refresh", False)),
             },
             "counts": run,
-            "archive_open_ms": stats.get("newscrawl/archive/open_ms"),
+            "archive_open_ms": stats.get(stat(ARCHIVE_OPEN_MS)),
             "files": files,
         }
 
@@ -120,5 +121,5 @@ class RunReport:
             fsync_dir(folder)
         except OSError as exc:
             logger.error("cannot write the run report %s: %s", path, exc.strerror)
-        self.crawler.stats.set_value("newscrawl/run_report", str(path))
+        self.crawler.stats.set_value(stat(RUN_REPORT), str(path))
         logger.info("run summary (%s):\n%s", path, summary_table(manifest))

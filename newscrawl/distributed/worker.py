@@ -39,6 +39,7 @@ from newscrawl import config
 from newscrawl.distributed import enabled, lease_seconds
 from newscrawl.distributed.archive import RedisArchive, RedisFailure, SharedArchiveExtension, worker_name
 from newscrawl.distributed.scheduler import LEASE_META, Leases, leases_for
+from newscrawl.statnames import SEEDED, stat
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +219,11 @@ class LeaseMiddleware:
         if not self.leases.claim_run(self.worker):
             logger.info("joining a running crawl: start requests come from the shared queue")
             if self.crawler.stats is not None:
-                self.crawler.stats.set_value("newscrawl/distributed/seeded", 0)
+                self.crawler.stats.set_value(stat(SEEDED), 0)
             return
         logger.info("first worker of this run: seeding the start requests")
         if self.crawler.stats is not None:
-            self.crawler.stats.set_value("newscrawl/distributed/seeded", 1)
+            self.crawler.stats.set_value(stat(SEEDED), 1)
         async for item_or_request in start:
             yield item_or_request
 

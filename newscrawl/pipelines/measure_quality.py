@@ -20,6 +20,7 @@ from newscrawl.core.sites import patterns_for
 from newscrawl.core.sites.base import QualityThresholds
 from newscrawl.pipelines.stats import CountingPipeline
 from newscrawl.quality import DRIFT, TOO_FEW, Tally, figures, judge, parse_overrides, thresholds_for
+from newscrawl.statnames import DRIFTED, stat
 
 
 class MeasureQualityPipeline(CountingPipeline):
@@ -74,4 +75,4 @@ class MeasureQualityPipeline(CountingPipeline):
                 spider.logger.error(
                     "quality drift on %s (%d records): %s", site, tally.records, "; ".join(f.describe() for f in fell)
                 )
-        self.stats.set_value("newscrawl/quality/drifted", drifted)  # newscrawl.outcome: exit DRIFT when finished
+        self.stats.set_value(stat(DRIFTED), drifted)  # newscrawl.outcome: exit DRIFT when finished

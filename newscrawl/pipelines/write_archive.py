@@ -9,12 +9,13 @@ from typing import Any
 
 from newscrawl.archive.crawl import archive_enabled, write_record
 from newscrawl.pipelines.stats import CountingPipeline
+from newscrawl.statnames import ARCHIVE_NEW, ARCHIVE_UPDATED
 
 
 class WriteArchivePipeline(CountingPipeline):
     def process_item(self, item: Any, spider: Any = None) -> Any:
         if archive_enabled(self.crawler):
             write_record(self.crawler, item)
-        self.count("archive/new" if item["version"] == 1 else "archive/updated")
+        self.count(ARCHIVE_NEW if item["version"] == 1 else ARCHIVE_UPDATED)
         self.count(f"archive/lang/{item['lang']}")
         return item

@@ -27,6 +27,7 @@ from newscrawl.core.sites.base import Site
 from newscrawl.core.urls import ArticleRef, host_of, normalize_url
 from newscrawl.failures import failure_message, failure_reason
 from newscrawl.not_article import take_parsed
+from newscrawl.statnames import ARTICLES_FAILED, ARTICLES_PARSED, ARTICLES_RECHECKED, SKIPPED_ARCHIVED
 
 # Sources listed newest first: traversal stops once they reach what earlier runs archived.
 ORDERED_SOURCES = frozenset({"feed", "listing"})
@@ -55,7 +56,7 @@ def source_failed(spider: scrapy.Spider, failure: Failure) -> None:
 
 def article_failed(spider: scrapy.Spider, failure: Failure) -> None:
     request = failure.request  # type: ignore[attr-defined]
-    count(spider, "articles/failed")
+    count(spider, ARTICLES_FAILED)
     reason = failure_reason(failure)
     count(spider, f"failed/{reason}")
     level = logging.DEBUG if reason == "cancelled" else logging.WARNING
@@ -75,7 +76,7 @@ def parse_article(spider: scrapy.Spider, response: Response, tz: str | None) -> 
     for fallback in item["fallbacks"]:
         count(spider, f"fallback/{fallback}")
     count(spider, f"generation/{item.get('generation') or 'unknown'}")
-    count(spider, "articles/parsed")
+    count(spider, ARTICLES_PARSED)
     yield item
 
 
@@ -168,10 +169,10 @@ class ProfileArticles:
                 archived = decision is Decision.SKIP
                 if archived:
                     self.skipped_keys.add(ref.key)
-                    count(spider, "articles/skipped_archived")
+                    count(spider, SKIPPED_ARCHIVED)
                 else:
                     if decision is Decision.RECHECK:
-                        count(spider, "articles/rechecked")
+                        count(spider, ARTICLES_RECHECKED)
                     count(spider, f"discovery/{source}/articles")
                     yield scrapy.Request(
                         ref.url,

@@ -27,6 +27,7 @@ from newscrawl.core.sites.base import Site
 from newscrawl.core.urls import host_of
 from newscrawl.sitemaps import INDEX, SitemapEntry, SitemapGzipError, Watermarks, read_sitemap
 from newscrawl.spiders.articles import Callback, Errback, Followed, ProfileArticles, count
+from newscrawl.statnames import SITEMAP_ENTRIES_UNCHANGED, SITEMAP_UNCHANGED
 
 MAX_SITEMAP_DEPTH = 3  # levels of sitemap index read; a deeper index is fetched but not followed
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/xml", "text/xml")
@@ -148,7 +149,7 @@ class SitemapReader:
             if entry.lastmod and (newest is None or entry.lastmod > newest):
                 newest = entry.lastmod
             if not self.refresh and self.watermarks.skip_entry(response.url, entry.lastmod):
-                count(self.spider, "sitemap/entries_unchanged")
+                count(self.spider, SITEMAP_ENTRIES_UNCHANGED)
                 continue
             fresh.append(entry)
         self.watermarks.see(response.url, newest)
@@ -167,7 +168,7 @@ class SitemapReader:
             if not self.wants_child(url, entry):
                 continue
             if self.watermarks.unchanged(url, entry.lastmod):
-                count(self.spider, "sitemap/unchanged")
+                count(self.spider, SITEMAP_UNCHANGED)
                 continue
             if not self.keeps_child(entry):
                 continue
