@@ -1,0 +1,270 @@
+"""``newscrawl archive reextract``: today's extraction on the captured responses, no network."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newscrawl.archive.reextract import Selection, reextract
+from newscrawl.archive.store import SiteLock
+from newscrawl.record import content_hash
+from newscrawl.sites import SITES
+from newscrawl.sites.base import boilerplate
+from tests.archive_records import record as plain_record
+from tests.archive_records import write_run
+from tests.capture_archive import (
+    REMINDER_KEYS,
+    SITE,
+    Page,
+    archived,
+    crawl_run,
+    retitled,
+    sample_pages,
+    snapshot,
+    three_runs,
+)
+from tests.conftest import ROOT
+
+SUMMARY = re.compile(r"reextract: read (\d+) pages in [0-9.]+ s \([0-9,]+ pages/s\): (.*)")
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl.cli", "archive", "reextract", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+
+
+def by_version(records: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, Any]]:
+    return {(r["key"], r["version"]): r for r in records}
+
+
+@pytest.fixture
+def parser_v1_1(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Installs a test parser version of the site that also strips the ``Нагадаємо:`` line as boilerplate."""
+
+    def install() -> None:
+        site = SITES[SITE]
+        parser = type("TestParserV1_1", (site.parser,), {"version": "1.1"})
+        reminder = boilerplate("reminder", r"^Нагадаємо:")
+        changed = dataclasses.replace(site, parser=parser, boilerplate=(*site.boilerplate, reminder))
+        monkeypatch.setitem(SITES, SITE, changed)
+
+    return install
+
+
+def test_into_rebuilds_the_original_records_exactly(tmp_path: Path) -> None:
+    """A fresh archive built from the captures alone holds the original records field for field."""
+    root, new = tmp_path / "out", tmp_path / "rebuilt"
+    originals = three_runs(root)
+    assert len(originals) == 38  # 35 first versions, 2 revisions, then one more
+    summary = reextract(root, into=new, jobs=2)
+    assert (summary.read, summary.changed, summary.unchanged, summary.damaged) == (38, 38, 0, 0)
+    rebuilt = archived(new)
+    assert sorted(rebuilt, key=lambda r: (r["key"], r["version"])) == sorted(
+        originals, key=lambda r: (r["key"], r["version"])
+    )
+    assert [list(r) for r in rebuilt] == [list(originals[0])] * 38  # the fields in the same order too
+    assert by_version(rebuilt)[("eurointegration:uk:7059807", 3)]["crawled_at"] == "2026-12-01T06:00:00+00:00"
+    warcs = sorted(p.relative_to(new).as_posix() for p in new.rglob("*.warc.gz"))
+    assert warcs == [f"{SITE}/2026/{SITE}-2026{d}T060000Z-1.warc.gz" for d in ("1129", "1130", "1201")]
+
+
+STORY = (
+    "<html lang=en><head><title>A story</title>"
+    '<meta property="article:published_time" content="2026-11-28T10:00:00"></head><body><article>'
+    + "<p>A paragraph of the story that is long enough to count as an article's text, told twice.</p>" * 5
+    + "</article></body></html>"
+).encode()
+
+
+def test_into_reads_the_crawl_timezone_from_the_warcinfo_record(tmp_path: Path) -> None:
+    """The crawl's ``tz`` argument, kept in the WARC file, gives an unknown site's naive times the same offset."""
+    root, new = tmp_path / "out", tmp_path / "rebuilt"
+    page = Page("https://news.example.org/2026/11/28/a-story/", STORY)
+    [record] = crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", [page], tz="America/New_York",
+                         site="news_example_org")
+    assert record["published"] == "2026-11-28T10:00:00-05:00"
+    reextract(root, into=new, jobs=1)
+    assert archived(new) == [record]
+
+
+def test_parser_change_appends_a_version_for_exactly_the_affected_articles(tmp_path: Path, parser_v1_1: Callable[[], None]) -> None:
+    """A parser version that strips one more line appends version N+1 of exactly the articles holding it;
+    a second run writes nothing."""
+    root = tmp_path / "out"
+    originals = by_version(three_runs(root))
+    before = len(archived(root))
+    parser_v1_1()
+    out: list[str] = []
+    summary = reextract(root, jobs=2, out=out.append)
+    assert (summary.read, summary.changed, summary.unchanged, summary.damaged) == (35, 2, 33, 0)
+    assert out == ["eurointegration:uk:7161964: text", "eurointegration:uk:7059807: text"]  # in archive order
+    appended = archived(root)[before:]
+    assert {(r["key"], r["version"]) for r in appended} == {
+        ("eurointegration:uk:7161964", 2),
+        ("eurointegration:uk:7059807", 4),
+    }
+    for new in appended:
+        last = originals[(new["key"], new["version"] - 1)]
+        assert new["previous_hash"] == last["content_hash"]
+        assert new["text"] == "\n".join(line for line in last["text"].splitlines() if not line.startswith("Нагадаємо:"))
+        assert new["content_hash"] == content_hash(new["title"], new["text"])
+        assert new["parser"] == "upgroup/1.1"
+        # the page as it was then: the capture and its crawl time are the last version's
+        assert (new["capture"], new["crawled_at"]) == (last["capture"], last["crawled_at"])
+        assert {k: v for k, v in new.items() if k not in {"text", "content_hash", "version", "previous_hash",
+                                                           "parser"}} == {
+            k: v for k, v in last.items() if k not in {"text", "content_hash", "version", "previous_hash", "parser"}
+        }
+    assert {r["key"] for r in appended} == REMINDER_KEYS
+    files = snapshot(root)
+    again = reextract(root, jobs=2, out=out.append)
+    assert (again.read, again.changed, again.unchanged) == (35, 0, 35)
+    assert snapshot(root) == files
+
+
+def test_dry_run_prints_what_would_change_and_writes_nothing(tmp_path: Path, parser_v1_1: Callable[[], None]) -> None:
+    """``--dry-run`` names each article that would change, with its fields, and leaves every file as it was."""
+    root = tmp_path / "out"
+    crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages())
+    files = snapshot(root)
+    parser_v1_1()
+    out: list[str] = []
+    summary = reextract(root, dry_run=True, jobs=1, out=out.append)
+    assert out == ["eurointegration:uk:7059807: text", "eurointegration:uk:7161964: text"]
+    assert (summary.changed, summary.unchanged) == (2, 33)
+    assert snapshot(root) == files
+
+
+def test_a_date_only_correction_is_a_new_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fix that changes only the publication time (the site's timezone here) appends a version too."""
+    root = tmp_path / "out"
+    originals = by_version(crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()))
+    monkeypatch.setitem(SITES, SITE, dataclasses.replace(SITES[SITE], timezone="Europe/Warsaw"))
+    out: list[str] = []
+    summary = reextract(root, jobs=2, out=out.append)
+    assert (summary.changed, summary.unchanged) == (35, 0)
+    assert "eurointegration:uk:7059760: published" in out
+    new = by_version(archived(root))[("eurointegration:uk:7059760", 2)]
+    old = originals[("eurointegration:uk:7059760", 1)]
+    assert (new["published"], old["published"]) == ("2017-01-04T16:30:00+01:00", "2017-01-04T16:30:00+02:00")
+    assert new["content_hash"] == new["previous_hash"] == old["content_hash"]
+
+
+def test_crawl_days_select_what_is_re_extracted(tmp_path: Path, parser_v1_1: Callable[[], None]) -> None:
+    """``--since``/``--until`` take the articles whose latest version was crawled on those days (UTC)."""
+    root = tmp_path / "out"
+    three_runs(root)
+    parser_v1_1()
+    out: list[str] = []
+    summary = reextract(root, Selection(since=date(2026, 12, 1), until=date(2026, 12, 1)), jobs=1, out=out.append)
+    assert (summary.read, out) == (1, ["eurointegration:uk:7059807: text"])
+    summary = reextract(root, Selection(site=SITE, until=date(2026, 11, 30)), jobs=1, out=out.append)
+    assert (summary.read, out[1:]) == (34, ["eurointegration:uk:7161964: text"])
+
+
+def test_a_page_today_s_extraction_drops_is_one_line_and_keeps_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archived article that today's extraction would not archive keeps its record; one line says why."""
+    root = tmp_path / "out"
+    crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:2])
+    files = snapshot(root)
+    site = SITES[SITE]
+    monkeypatch.setitem(SITES, SITE, dataclasses.replace(site, boilerplate=(boilerplate("everything", "."),)))
+    err: list[str] = []
+    summary = reextract(root, jobs=1, err=err.append)
+    assert err == [
+        "newscrawl: eurointegration:uk:7059807: not re-extracted: today's extraction drops it (missing_body)",
+        "newscrawl: eurointegration:uk:7059760: not re-extracted: today's extraction drops it (missing_body)",
+    ]
+    assert (summary.ok, summary.changed, dict(summary.skipped)) == (True, 0, {"dropped by today's extraction": 2})
+    assert snapshot(root) == files
+
+
+def test_missing_and_damaged_captures_are_one_line_each_and_the_run_goes_on(tmp_path: Path) -> None:
+    """A missing or cut capture file skips its articles with one line each, never a traceback; exit 1."""
+    root = tmp_path / "out"
+    first = crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages())
+    second = crawl_run(root, "20261130T060000Z-1", "2026-11-30T06:00:00+00:00", [retitled(0, "!"), retitled(6, "!")])
+    (root / second[0]["capture"]["file"]).unlink()
+    last = first[-1]["capture"]
+    with (root / last["file"]).open("r+b") as fh:
+        fh.truncate(last["offset"] + last["length"] // 2)
+    files = snapshot(root)
+    result = cli(str(root))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == [
+        f"newscrawl: {first[-1]['key']}: capture skipped: {last['file']} at offset {last['offset']}: "
+        "the file ends before the record does",
+        *(
+            f"newscrawl: {r['key']}: capture skipped: {r['capture']['file']} at offset {r['capture']['offset']}: "
+            "file missing"
+            for r in second
+        ),
+    ]
+    m = SUMMARY.fullmatch(lines[-1])
+    assert m is not None, lines[-1]
+    assert m.groups() == ("35", "0 changed, 32 unchanged, 3 skipped (3 damaged capture)")
+    assert result.stdout == ""
+    assert snapshot(root) == files
+
+
+def test_records_archived_before_captures_are_counted_not_errors(tmp_path: Path) -> None:
+    """Records without a capture pointer (archived before captures were kept) are skipped, exit 0."""
+    root = tmp_path / "out"
+    write_run(root, [plain_record(n) for n in range(3)])
+    result = cli(str(root))
+    assert result.returncode == 0, result.stderr
+    m = SUMMARY.fullmatch(result.stderr.rstrip("\n"))
+    assert m is not None, result.stderr
+    assert m.groups() == ("0", "0 changed, 0 unchanged, 3 skipped (3 no capture)")
+
+
+def test_bad_arguments_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
+    """A bad folder, day, site or --into is one ``newscrawl: error:`` line, exit 2, nothing written."""
+    root = tmp_path / "out"
+    crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:1])
+    busy = tmp_path / "busy"
+    (busy / "x").mkdir(parents=True)
+    files = snapshot(root)
+    cases = {
+        (str(tmp_path / "nowhere"),): f"no archive folder at {tmp_path / 'nowhere'}",
+        (str(root), "--since", "2026-13-01"): "'2026-13-01' is not a date in the form YYYY-MM-DD",
+        (str(root), "--site", "pravda"): f"no site 'pravda' in {root} (its sites: eurointegration)",
+        (str(root), "--into", str(busy)): f"--into {busy} is not an empty folder",
+        (str(root), "--into", str(root / "copy")): f"--into {root / 'copy'} is inside the archive folder {root}; "
+        "build it elsewhere",
+        (str(root), "--into", str(tmp_path / "new"), "--dry-run"): "--dry-run compares with an archive's records; "
+        "--into builds a new archive",
+    }
+    for args, message in cases.items():
+        result = cli(*args)
+        assert (result.returncode, result.stderr, result.stdout) == (2, f"newscrawl: error: {message}\n", ""), args
+    assert snapshot(root) == files
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("extra", [[], ["--dry-run"], ["--into", "NEW"]])
+def test_a_running_crawl_of_the_site_makes_reextract_refuse(tmp_path: Path, extra: list[str]) -> None:
+    """While a crawl holds the site's lock, reextract refuses with one line and exit 3."""
+    root = tmp_path / "out"
+    crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:1])
+    files = snapshot(root)
+    with SiteLock(root, SITE) as lock:
+        holder = lock.path.read_text().strip()
+        result = cli(str(root), *[str(tmp_path / a) if a == "NEW" else a for a in extra])
+    assert result.returncode == 3
+    assert result.stderr == f"newscrawl: error: another crawl holds {lock.path} ({holder}); not re-extracting\n"
+    assert snapshot(root) == files
+    assert not (tmp_path / "NEW").exists()
