@@ -86,6 +86,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Scrapy's feed exports (-O), as version 1",
     ),
     Setting("NEWSCRAWL_FLUSH_EVERY", INT, 50, "records between durable index commits", min=1, max=1_000_000),
+    Setting(
+        "NEWSCRAWL_WARC", BOOL, True,
+        "off: no raw capture; on: every archived article's HTTP exchange is kept in a WARC file beside the run's "
+        "JSONL file, and its record points at it (capture)",
+        env=True,
+    ),
     # --- discovery
     Setting("NEWSCRAWL_MAX_LISTING_PAGES", INT, 5, "listing pages followed per listing", min=1, max=100_000),
     Setting(

@@ -50,6 +50,8 @@ def finalize(item: dict[str, Any]) -> dict[str, Any]:
     record["fallbacks"] = list(record["fallbacks"] or [])
     record["content_hash"] = content_hash(record["title"], record["text"])
     record["version"] = record["version"] or 1
+    # Working keys (``_capture``) ride along to the pipelines that take them; they are never archived.
+    record.update((k, v) for k, v in item.items() if k.startswith("_"))
     return record
 
 

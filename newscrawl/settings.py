@@ -37,6 +37,13 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's lets through the requests that waited for robots.txt after the first (newscrawl.robots)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newscrawl.robots.RobotsTxtMiddleware": 100,
+    # the raw exchange of each article for its WARC capture (newscrawl.capture): before HttpCompression (590)
+    # unpacks the body, and before DownloaderStats (850)
+    "newscrawl.capture.CaptureExchangeMiddleware": 950,
+}
+
+SPIDER_MIDDLEWARES = {
+    "newscrawl.capture.CaptureSpiderMiddleware": 950,  # each article item gets its response's exchange
 }
 
 # USER_AGENT is "newscrawl/VERSION (+NEWSCRAWL_CONTACT; news archiver for research)", set by the
@@ -91,6 +98,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.strip_boilerplate.StripBoilerplatePipeline": 200,
     "newscrawl.pipelines.validate_article.ValidateArticlePipeline": 300,
     "newscrawl.pipelines.dedupe_article.DedupeArticlePipeline": 400,
+    "newscrawl.capture.CaptureResponsePipeline": 450,  # the WARC capture, and the record's pointer to it
     "newscrawl.pipelines.write_archive.WriteArchivePipeline": 500,
 }
 

@@ -44,11 +44,13 @@ from redis import Redis
 from redis.exceptions import RedisError
 from scrapy.crawler import Crawler
 
+from newscrawl.archive import warc as warcfile
 from newscrawl.archive.index import Entry, SeenIndex
 from newscrawl.archive.store import (
     PART,
     STATE_DIR,
     ArchiveError,
+    Captures,
     archive_files,
     entry_of,
     fsync_dir,
@@ -232,7 +234,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class RedisArchive:
+class RedisArchive(Captures):
     """One worker's share of the archive of a site: its own run file, every record claimed and committed."""
 
     def __init__(
@@ -260,6 +262,8 @@ class RedisArchive:
         self.epoch: str | None = None  # the seen-index this worker started with (see ``start``)
         self.unavailable = False  # Redis failed past its retries: write nothing more
         self.uncertain = False  # a line whose commit's answer was lost: the index decides, not us
+        self.warc: warcfile.WarcWriter | None = None  # the worker's own WARC file beside its run file
+        self.captures_written: list[Path] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, root: Path, site: str) -> RedisArchive:
@@ -416,6 +420,9 @@ class RedisArchive:
 
     def _publish_dead(self, path: Path, fd: int) -> int:
         final = self.final_name(path)
+        captures = path.with_name(path.name.removesuffix(f".jsonl{PART}") + warcfile.SUFFIX + PART)
+        if captures.exists():  # its writer is dead too (the run file's lock says so): before the lines
+            warcfile.publish_part(captures)
         name = self.rel(final)
         kept: list[bytes] = []
         dropped = 0
@@ -465,6 +472,12 @@ class RedisArchive:
         return len(kept)
 
     # --- writing ----------------------------------------------------------------------------------
+    def _warc_name(self) -> str:
+        if self.fd is None:
+            self._open_run_file()  # the WARC file takes the run file's name, and the lock it holds
+        assert self.path is not None
+        return self.rel(self.final_name(self.path)).removesuffix(".jsonl") + warcfile.SUFFIX
+
     def _open_run_file(self) -> int:
         now = datetime.now(UTC)
         folder = run_folder(self.root, self.site, now)
@@ -504,6 +517,8 @@ class RedisArchive:
             written = os.write(fd, line)
             if written != len(line):
                 raise OSError(28, "No space left on device")
+            if self.warc is not None:
+                self.warc.sync()  # the capture the line points at, first
             os.fsync(fd)
             self.size += written
             committed = self.index.commit(entry_of(record, self.rel(self.final_name(self.path))), self.worker)
@@ -540,6 +555,12 @@ class RedisArchive:
 
         ``complete`` is the embedded archive's run mark; workers always read every source whole.
         """
+        if self.warc is not None:
+            if self.uncertain:
+                self.warc.abandon()  # published with the run file by the next worker's reconcile
+            else:
+                self.captures_written.append(self.warc.close())
+            self.warc = None
         if self.fd is not None and self.path is not None and self.uncertain:
             logger.warning("left %s for the next worker to reconcile against the seen-index", self.rel(self.path))
             os.close(self.fd)  # the lock goes with it: the file is a dead worker's now

@@ -4,6 +4,7 @@ Layout under the output folder (``NEWSCRAWL_OUTPUT``, default ``output/``)::
 
     <site>/<YYYY>/<site>-<YYYYMMDDTHHMMSSZ>-<pid>.jsonl   closed run files, never rewritten
     <site>/<YYYY>/<...>.jsonl.part                       the file a running crawl appends to
+    <site>/<YYYY>/<...>.warc.gz(.part)                   the run's raw captures (``newscrawl.archive.warc``)
     .newscrawl/index.sqlite                              the seen-index
     .newscrawl/<site>.lock                               held by the running crawl of that site
 
@@ -11,7 +12,10 @@ A line is appended with one ``write`` of the whole encoded record; a short write
 back so no torn line stays. Every ``flush_every`` records the file is fsynced and only then are its
 index rows committed. At close the ``.part`` file is renamed to ``.jsonl``. A run killed with SIGKILL
 leaves a ``.part`` file that the next run's ``reconcile`` cuts back to its last whole line, indexes and
-publishes, so the archive is complete and nothing is written twice.
+publishes, so the archive is complete and nothing is written twice. The run's WARC file goes in step: it is
+fsynced before the JSONL file at every flush (a record never points at a capture that is not durable),
+renamed before it at close, and a killed run's WARC ``.part`` is cut back to its last whole record and
+published by the next run before its JSONL file is read.
 
 The index is a cache of the files. Before a crawl's first request ``reconcile`` compares the index's list of
 the site's files (name, state, bytes read) with a listing of ``<site>/<YYYY>/``; any file it does not account
@@ -32,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from newscrawl.archive import warc as warcfile
 from newscrawl.archive.index import Entry, SqliteIndex, names_digest, open_index
 from newscrawl.record import dumps, loads
 
@@ -103,6 +108,29 @@ def part_files(root: Path, site: str | None = None) -> list[Path]:
     """The ``.part`` files (a running or killed run's) of the archive, sorted by name."""
     names = [name for s in ([site] if site else sites_in(root)) for name in site_listing(root, s)[1]]
     return [root / (name + PART) for name in sorted(names)]
+
+
+def capture_files(root: Path, site: str | None = None, *, parts: bool = False) -> list[Path]:
+    """The WARC files (``<site>/<YYYY>/*.warc.gz``; with ``parts``, the ``.warc.gz.part`` ones) by name."""
+    suffix = warcfile.SUFFIX + (PART if parts else "")
+    found: list[Path] = []
+    for s in [site] if site else sites_in(root):
+        try:
+            years = sorted(e.path for e in os.scandir(root / s) if e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for year in years:
+            found += [Path(year) / name for name in sorted(os.listdir(year)) if name.endswith(suffix)]
+    return found
+
+
+def publish_captures(root: Path, site: str) -> int:
+    """Cut the torn tail of every WARC ``.part`` of ``site`` and publish it (the caller holds the site's
+    lock, so their writers are dead); returns the files published."""
+    parts = capture_files(root, site, parts=True)
+    for path in parts:
+        warcfile.publish_part(path)
+    return len(parts)
 
 
 def iter_lines(path: Path, start: int = 0) -> Iterator[tuple[int, bytes]]:
@@ -239,7 +267,48 @@ class RunFile:
     pending: list[Entry] = field(default_factory=list)
 
 
-class Archive:
+class Captures:
+    """The run's WARC file, opened on the first capture (an archive of a crawl run, embedded or distributed)."""
+
+    root: Path
+    warc: warcfile.WarcWriter | None
+
+    def _warc_name(self) -> str:
+        """The run's WARC file relative to the root: its JSONL file's name with ``.warc.gz``."""
+        raise NotImplementedError
+
+    def _capture_file(self, info: dict[str, str]) -> warcfile.WarcWriter:
+        if self.warc is None:
+            try:
+                self.warc = warcfile.WarcWriter(self.root, self._warc_name(), info)
+            except OSError as exc:
+                raise ArchiveError(str(exc.strerror)) from exc
+        return self.warc
+
+    def capture(self, exchange: warcfile.Exchange, date: str, info: dict[str, str]) -> dict[str, Any]:
+        """Append an article's exchange to the run's WARC file (opened with ``info`` as its warcinfo on
+        first use); returns the record's ``capture`` pointer. It is made durable before the record is."""
+        writer = self._capture_file(info)
+        try:
+            return writer.write_exchange(exchange, date)
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {writer.path}: {exc.strerror}") from exc
+
+    def revisit(
+        self, exchange: warcfile.Exchange, date: str, info: dict[str, str], refers_to: dict[str, str] | None
+    ) -> None:
+        """Append a ``revisit`` record for an unchanged re-check (see ``newscrawl.capture``)."""
+        writer = self._capture_file(info)
+        try:
+            if refers_to is None:
+                writer.write_exchange(exchange, date)
+            else:
+                writer.write_revisit(exchange, date, refers_to)
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {writer.path}: {exc.strerror}") from exc
+
+
+class Archive(Captures):
     """The archive of one site inside an output folder, opened by one crawl."""
 
     def __init__(self, root: Path, site: str, *, flush_every: int = 50) -> None:
@@ -253,6 +322,9 @@ class Archive:
         self.checked: list[tuple[str, str]] = []  # unchanged re-checks not yet in the index
         self.previous_run_complete = True
         self._complete_mark = True
+        self._stem: Path | None = None  # <folder>/<run name> shared by the run's JSONL and WARC files
+        self.warc: warcfile.WarcWriter | None = None
+        self.captures_written: list[Path] = []
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -266,6 +338,7 @@ class Archive:
         the site (see :func:`unaccounted`) the site's part of it is rebuilt from the files instead
         (``self.rebuilt`` says why and what was read). Returns the number of records indexed.
         """
+        publish_captures(self.root, self.site)  # before the JSONL lines that point into them are read
         reason = self.damage or unaccounted(self.index, self.root, self.site, crawl=True)
         if reason is not None:
             self.rebuilt = rebuild_site(self.index, self.root, self.site, reason)
@@ -292,15 +365,29 @@ class Archive:
             self._complete_mark = complete
 
     # --- writing ----------------------------------------------------------------------------------
+    def _run_stem(self) -> Path:
+        """``<site>/<YYYY>/<run name>`` (no suffix), chosen once per run for its JSONL and WARC files."""
+        if self._stem is None:
+            now = datetime.now(UTC)
+            folder = run_folder(self.root, self.site, now)
+            stem = f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+            final = folder / stem
+            k = 1
+            while any(  # a second archive in one process
+                final.with_name(final.name + suffix).exists()
+                for suffix in (".jsonl", ".jsonl" + PART, warcfile.SUFFIX, warcfile.SUFFIX + PART)
+            ):
+                k += 1
+                final = folder / f"{stem}-{k}"
+            self._stem = final
+        return self._stem
+
+    def _warc_name(self) -> str:
+        return self.rel(self._run_stem()) + warcfile.SUFFIX
+
     def _open_run_file(self) -> RunFile:
-        now = datetime.now(UTC)
-        folder = run_folder(self.root, self.site, now)
-        stem = f"{self.site}-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
-        final = folder / f"{stem}.jsonl"
-        k = 1
-        while final.exists() or final.with_name(final.name + PART).exists():  # a second archive in one process
-            k += 1
-            final = folder / f"{stem}-{k}.jsonl"
+        stem = self._run_stem()
+        final = stem.with_name(stem.name + ".jsonl")
         name = self.rel(final)
         # Registered before the first byte, so a kill at any point leaves a file reconcile will find.
         with self.index.transaction():
@@ -319,7 +406,8 @@ class Archive:
         if self.run is None:
             self.run = self._open_run_file()
         run = self.run
-        line = dumps(record)
+        # Working keys (``_capture``: the raw exchange) ride along an item but are never archived.
+        line = dumps({k: v for k, v in record.items() if not k.startswith("_")})
         try:
             written = os.write(run.fd, line)
         except OSError as exc:
@@ -352,6 +440,8 @@ class Archive:
         run = self.run
         if run is None or not run.pending:
             return
+        if self.warc is not None:
+            self.warc.sync()  # the captures the pending records point at, first
         os.fsync(run.fd)
         with self.index.transaction():
             self.index.put(run.pending)
@@ -365,8 +455,11 @@ class Archive:
         """
         run = self.run
         try:
+            self.flush()
+            if self.warc is not None:
+                self.captures_written.append(self.warc.close())  # before the JSONL that points into it
+                self.warc = None
             if run is not None:
-                self.flush()
                 os.close(run.fd)
                 final = self.root / run.name
                 os.replace(run.path, final)
@@ -599,6 +692,7 @@ def rebuild_site(index: SqliteIndex, root: Path, site: str, reason: str) -> Rebu
     duplicate; both cost only fetches.
     """
     result = Rebuilt(reason)
+    publish_captures(root, site)
     with index.transaction():
         index.clear_site(site)
         index.set_meta(f"complete:{site}", "0")

@@ -139,7 +139,7 @@ class WarcWriter:
             raise
         if written != len(data):
             os.ftruncate(self.fd, offset)
-            raise OSError(28, f"cannot write {self.path}: {os.strerror(28)}")
+            raise OSError(28, os.strerror(28))
         self.size += written
         self.records += 1
         return offset, written
@@ -170,7 +170,9 @@ class WarcWriter:
             headers = list(exchange.request_headers)
             if not any(k.lower() == "host" for k, _ in headers):
                 headers.insert(0, ("Host", parts.netloc))
-            http = StatusAndHeaders(f"{exchange.method} {target} {exchange.protocol}", headers, is_http_request=True)
+            # Scrapy's HTTP/1.1 client asks in HTTP/1.1 whatever version the server answers in.
+            version = "HTTP/2" if exchange.protocol == "HTTP/2" else "HTTP/1.1"
+            http = StatusAndHeaders(f"{exchange.method} {target} {version}", headers, is_http_request=True)
             record = w.create_warc_record(
                 exchange.url,
                 "request",
@@ -211,6 +213,11 @@ class WarcWriter:
     def sync(self) -> None:
         """Make every record written so far durable (before a pointer into them does)."""
         os.fsync(self.fd)
+
+    def abandon(self) -> None:
+        """fsync and close without publishing: the ``.part`` is left for the next run to repair and publish."""
+        os.fsync(self.fd)
+        os.close(self.fd)
 
     def close(self) -> Path:
         """fsync, rename the ``.part`` to the final name, fsync the folder; returns the final path."""
