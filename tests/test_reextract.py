@@ -16,6 +16,8 @@ import pytest
 from newscrawl.archive.reextract import Selection, reextract
 from newscrawl.archive.store import SiteLock
 from newscrawl.record import content_hash
+from newscrawl.samples import eurointegration_pages as pages
+from newscrawl.samples.eurointegration import build_mirror, file_for
 from newscrawl.sites import SITES
 from newscrawl.sites.base import boilerplate
 from tests.archive_records import record as plain_record
@@ -31,7 +33,7 @@ from tests.capture_archive import (
     snapshot,
     three_runs,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, Mirror, read_archive, run_crawl
 
 SUMMARY = re.compile(r"reextract: read (\d+) pages in [0-9.]+ s \([0-9,]+ pages/s\): (.*)")
 
@@ -268,3 +270,45 @@ def test_a_running_crawl_of_the_site_makes_reextract_refuse(tmp_path: Path, extr
     assert result.stderr == f"newscrawl: error: another crawl holds {lock.path} ({holder}); not re-extracting\n"
     assert snapshot(root) == files
     assert not (tmp_path / "NEW").exists()
+
+
+@pytest.mark.e2e
+def test_reextract_into_reproduces_a_crawled_archive_exactly(
+    tmp_path: Path, serve_mirror: Callable[[Path], Mirror]
+) -> None:
+    """On an archive a crawl just wrote (a revision and re-checks included), ``--into`` rebuilds every record
+    field for field, and re-extraction in place finds nothing to change."""
+    mirror_root = tmp_path / "mirror"
+    build_mirror(mirror_root)
+    mirror = serve_mirror(mirror_root)
+    out, new = tmp_path / "out", tmp_path / "new"
+    first = run_crawl("eurointegration", "since=2016-12-01", "until=2025-12-31", mirror=mirror.url, output=out)
+    assert isinstance(first, subprocess.CompletedProcess) and first.returncode == 0, first.stderr[-3000:]
+    article = next(a for a in pages.ARTICLES if a.lang == "uk" and a.path.startswith("/news/2023/"))
+    file_for(mirror_root, article.path).write_bytes(
+        pages.render_article(dataclasses.replace(article, title=article.title + " (оновлено)"))
+    )
+    second = run_crawl("eurointegration", "since=2023-05-10", "until=2023-05-11", "refresh=1",
+                       mirror=mirror.url, output=out)
+    assert isinstance(second, subprocess.CompletedProcess) and second.returncode == 0, second.stderr[-3000:]
+    originals = read_archive(out)
+    assert all("capture" in r for r in originals)
+    assert [r["version"] for r in originals].count(2) == 1
+
+    result = cli(str(out), "--into", str(new))
+    assert result.returncode == 0, result.stderr
+    m = SUMMARY.fullmatch(result.stderr.rstrip("\n"))
+    assert m is not None, result.stderr
+    rebuilt = read_archive(new)
+    assert sorted(rebuilt, key=lambda r: (r["key"], r["version"])) == sorted(
+        originals, key=lambda r: (r["key"], r["version"])
+    )
+    assert subprocess.run([sys.executable, "-m", "newscrawl.cli", "archive", "verify", str(new)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120).returncode == 0
+
+    files = snapshot(out)
+    in_place = cli(str(out))
+    assert in_place.returncode == 0, in_place.stderr
+    m = SUMMARY.fullmatch(in_place.stderr.rstrip("\n"))
+    assert m is not None and m.group(2) == f"0 changed, {len(originals) - 1} unchanged, 0 skipped", in_place.stderr
+    assert snapshot(out) == files

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.archive.store import Archive, ArchiveLocked, SiteLock, sites_in, try_flock
+from newscrawl.archive.store import Archive, ArchiveLocked, SiteLock, capture_files, sites_in, try_flock
 from newscrawl.drops import ArticleDropped, UnchangedArticle
 
 # What makes a re-extracted article a new version (the other fields follow along when it is one).
@@ -415,16 +415,6 @@ def _in_place(
         bar.close()
 
 
-def warc_files(root: Path) -> list[Path]:
-    """The closed WARC files under an archive folder, sorted by their path (site, year, run start)."""
-    found = [
-        p
-        for p in root.rglob("*.warc.gz")
-        if p.is_file() and not p.relative_to(root).parts[0].startswith(".")
-    ]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
-
-
 def captures_in(root: Path, path: Path) -> Iterator[tuple[dict[str, Any], str]]:
     """(capture pointer, ``WARC-Date``) of every ``response`` record of one WARC file, in file order.
 
@@ -468,7 +458,13 @@ def _into(
 ) -> None:
     from newscrawl.archive.warc import CaptureError
 
-    files = warc_files(root)
+    for site in [selection.site] if selection.site else sites_in(root):
+        source = Archive(root, site)  # a killed crawl's WARC .part: cut back and published, as the next crawl would
+        try:
+            source.reconcile()
+        finally:
+            source.close(source.begin_run())
+    files = capture_files(root, selection.site)
     into.mkdir(parents=True, exist_ok=True)
     for path in files:
         _link(path, into / path.relative_to(root))
@@ -510,8 +506,8 @@ def _into(
                 continue
             if record["capture"]["file"] != run_file:
                 run_file, seen = record["capture"]["file"], set()
-                for archive in archives.values():
-                    archive.flush()  # the index numbers the next run's versions, as after a crawl's close
+                for opened in archives.values():
+                    opened.flush()  # the index numbers the next run's versions, as after a crawl's close
             if record["key"] in seen:
                 summary.skipped["archived earlier in its run"] += 1
                 continue
@@ -543,5 +539,4 @@ __all__ = [
     "crawl_arguments",
     "extract_capture",
     "reextract",
-    "warc_files",
 ]
