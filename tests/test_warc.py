@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import pytest
@@ -163,8 +164,6 @@ def test_read_capture_refuses_a_path_outside_the_archive(tmp_path: Path) -> None
 
 def test_a_full_disk_leaves_no_torn_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A short write is cut back: the file keeps only whole records."""
-    import os
-
     w = writer(tmp_path)
     before = w.size
     real_write = os.write
@@ -175,3 +174,90 @@ def test_a_full_disk_leaves_no_torn_record(tmp_path: Path, monkeypatch: pytest.M
     assert w.path.stat().st_size == before
     w.close()
     assert check_file(tmp_path / "eurointegration/2026/run.warc.gz") == []
+
+
+def test_the_documented_capture_reader_reads_the_body_as_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warcio snippet of docs/archive.md reads a record's capture: the body exactly as the server sent it."""
+    import json
+
+    from newscrawl.record import dumps
+    from tests.test_docs import ROOT, code_blocks
+
+    [code] = [c for c in code_blocks((ROOT / "docs" / "archive.md").read_text("utf-8"), "python") if "capture" in c]
+    root = tmp_path / "output"
+    name = "eurointegration/2026/eurointegration-20261129T061500Z-4242"
+    (root / "eurointegration" / "2026").mkdir(parents=True)
+    w = WarcWriter(root, f"{name}.warc.gz", {"software": "newscrawl"})
+    w.write_exchange(exchange(encoding="gzip"), "2026-05-01T09:59:00Z")  # another page first: offset > 0
+    pointer = w.write_exchange(exchange(encoding="gzip"), "2026-05-01T10:00:00Z")
+    w.close()
+    (root / f"{name}.jsonl").write_bytes(dumps({"key": "eurointegration:uk:7000001", "capture": pointer}))
+    monkeypatch.chdir(tmp_path)
+    scope: dict[str, object] = {}
+    exec(code, scope)
+    assert scope["raw"] == gzip.compress(PAGE)
+    assert json.loads((root / f"{name}.jsonl").read_text())["capture"]["offset"] > 0
+
+
+def test_reindex_publishes_a_killed_runs_warc_cut_to_its_last_whole_record(tmp_path: Path) -> None:
+    """reindex (like the next crawl) cuts a killed run's WARC .part back to its last whole record and
+    publishes it, so every pointer of the finished JSONL resolves."""
+    from newscrawl.archive.store import capture_files
+    from newscrawl.archive.tools import reindex
+    from newscrawl.record import dumps
+
+    root = tmp_path / "output"
+    w = writer(root)
+    pointer = w.write_exchange(exchange(), "2026-05-01T10:00:00Z")
+    whole = w.size
+    w.write_exchange(exchange(encoding="gzip"), "2026-05-01T10:00:01Z")
+    w.sync()
+    os.close(w.fd)  # killed: the .part stays, its last record torn below
+    w.path.write_bytes(w.path.read_bytes()[: whole + 50])
+    record = {
+        "key": "eurointegration:uk:7000001", "site": "eurointegration", "lang": "uk",
+        "url": "https://www.eurointegration.com.ua/news/2026/05/1/7000001/", "content_hash": "sha256:x",
+        "version": 1, "crawled_at": "2026-05-01T10:00:00+00:00", "capture": pointer,
+    }
+    (root / "eurointegration/2026/run.jsonl.part").write_bytes(dumps(record))
+    assert reindex(root).records == 1
+    assert capture_files(root, parts=True) == []
+    [published] = capture_files(root)
+    assert published == root / "eurointegration/2026/run.warc.gz"
+    assert published.stat().st_size == whole
+    assert check_file(published) == []
+    assert read_capture(root, pointer).body == PAGE
+
+
+def test_a_line_whose_capture_the_disk_never_got_is_cut_from_a_killed_run(tmp_path: Path) -> None:
+    """A killed run's line that points past the end of its (repaired) WARC file is cut, not indexed: the
+    article is fetched again rather than archived with a capture that does not resolve."""
+    from newscrawl.archive.store import Archive
+    from newscrawl.record import dumps
+
+    root = tmp_path / "output"
+    w = writer(root)
+    kept = w.write_exchange(exchange(), "2026-05-01T10:00:00Z")
+    whole = w.size
+    lost = w.write_exchange(exchange(encoding="gzip"), "2026-05-01T10:00:01Z")
+    os.close(w.fd)
+    w.path.write_bytes(w.path.read_bytes()[:whole])  # a power cut: the second record never reached the disk
+
+    def record(n: int, capture: dict[str, object]) -> dict[str, object]:
+        return {
+            "key": f"eurointegration:uk:700000{n}", "site": "eurointegration", "lang": "uk",
+            "url": f"https://www.eurointegration.com.ua/news/2026/05/1/700000{n}/", "content_hash": "sha256:x",
+            "version": 1, "crawled_at": "2026-05-01T10:00:00+00:00", "capture": capture,
+        }
+
+    jsonl = root / "eurointegration/2026/run.jsonl.part"
+    jsonl.write_bytes(dumps(record(1, kept)) + dumps(record(2, lost)))
+    archive = Archive(root, "eurointegration")
+    try:
+        assert archive.reconcile() == 1
+        assert archive.index.get("eurointegration:uk:7000001") is not None
+        assert archive.index.get("eurointegration:uk:7000002") is None
+    finally:
+        archive.close()
+    assert (root / "eurointegration/2026/run.jsonl").read_bytes() == dumps(record(1, kept))
+    assert read_capture(root, kept).body == PAGE

@@ -491,13 +491,34 @@ def iter_records(path: Path, start: int = 0) -> Iterator[tuple[int, dict[str, An
         yield offset, record
 
 
-def read_tail(path: Path, start: int) -> tuple[list[dict[str, Any]], int]:
-    """The records of ``path`` from byte ``start`` (see :func:`iter_records`), and where they end."""
+def read_tail(path: Path, start: int, root: Path | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The records of ``path`` from byte ``start`` (see :func:`iter_records`), and where they end.
+
+    With ``root``, reading also stops at the first record whose capture is not whole on disk: a power cut
+    can keep a line whose WARC record the disk never got (the WARC file is fsynced first, but pages reach
+    the disk in any order between two fsyncs). That article is fetched again by the next run.
+    """
     records: list[dict[str, Any]] = []
     end = start
-    for end, record in iter_records(path, start):  # noqa: B007 - end is used after the loop
+    sizes: dict[str, int] = {}
+    for after, record in iter_records(path, start):
+        if root is not None and not _capture_on_disk(root, record.get("capture"), sizes):
+            break
         records.append(record)
+        end = after
     return records, end
+
+
+def _capture_on_disk(root: Path, capture: object, sizes: dict[str, int]) -> bool:
+    if not isinstance(capture, dict):
+        return True  # no capture (NEWSCRAWL_WARC=0, a rendered page): nothing to wait for
+    name = str(capture.get("file") or "")
+    if name not in sizes:
+        found = warcfile.capture_path(root, name) if name else None
+        # Its torn tail is cut already (``publish_captures`` runs before any run file is finished).
+        sizes[name] = found.stat().st_size if found is not None else -1
+    offset, length = capture.get("offset"), capture.get("length")
+    return isinstance(offset, int) and isinstance(length, int) and offset + length <= sizes[name]
 
 
 def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
@@ -516,7 +537,7 @@ def finish_file(root: Path, index: SqliteIndex, name: str) -> int:
         with index.transaction():
             index.set_file(name, "missing", start, records)
         return 0
-    found, end = read_tail(path, start)
+    found, end = read_tail(path, start, root)
     with path.open("r+b") as fh:
         if path.stat().st_size != end:
             fh.truncate(end)  # only the unfinished tail of a file that was never closed

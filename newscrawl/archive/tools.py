@@ -28,6 +28,7 @@ from newscrawl.archive.store import (
     BadLine,
     SiteLock,
     archive_files,
+    capture_files,
     fsync_dir,
     index_file,
     index_path,
@@ -38,6 +39,7 @@ from newscrawl.archive.store import (
     sites_in,
     unaccounted,
 )
+from newscrawl.archive.warc import CaptureError, check_file, read_capture
 from newscrawl.record import content_hash, loads
 
 
@@ -197,6 +199,11 @@ def format_stats(result: Stats) -> str:
 
 
 # --- verify -------------------------------------------------------------------------------------------
+# Problems listed in full, not five examples: a capture that does not resolve is one line per article, so
+# that the articles whose raw page is lost can be named (and re-fetched).
+UNCAPPED = frozenset({"capture"})
+
+
 @dataclass
 class Verdict:
     records: int = 0
@@ -206,7 +213,7 @@ class Verdict:
 
     def problem(self, kind: str, message: str) -> None:
         self.problems[kind] += 1
-        if self.problems[kind] <= 5:
+        if self.problems[kind] <= 5 or kind in UNCAPPED:
             self.examples.append(f"{kind}: {message}")
 
     @property
@@ -215,7 +222,9 @@ class Verdict:
 
 
 def verify(root: Path, jobs: int | None = None) -> Verdict:
-    """Check schema, content hashes, torn lines, duplicates (one key and version twice) and the index.
+    """Check schema, content hashes, torn lines, duplicates (one key and version twice), the index, and the
+    raw captures: every record's ``capture`` pointer resolves to a response record whose payload has the
+    pointer's digest, and every WARC file reads cleanly to its end with every record's digest right.
 
     Files are checked in ``jobs`` worker processes (default: one per CPU), each looking records up in
     the index in batches. Memory holds 8 bytes of hash per record for the duplicate check; a suspected
@@ -240,6 +249,10 @@ def _verify_files(root: Path, index: SqliteIndex, jobs: int | None, verdict: Ver
     indexed = index.count()
     running = {site for site in sites_in(root) if not _is_free(root, site)}
     for part in part_files(root):
+        site = part.relative_to(root).parts[0]
+        if site not in running:
+            verdict.problem("unfinished", f"{part}: left by a killed run (the next crawl or reindex finishes it)")
+    for part in capture_files(root, parts=True):
         site = part.relative_to(root).parts[0]
         if site not in running:
             verdict.problem("unfinished", f"{part}: left by a killed run (the next crawl or reindex finishes it)")
@@ -284,6 +297,10 @@ def _verify_files(root: Path, index: SqliteIndex, jobs: int | None, verdict: Ver
                     f"{result.name}: index says {known[2]} records/{known[1]} bytes, "
                     f"file has {result.count}/{result.size}",
                 )
+        warcs = [p.relative_to(root).as_posix() for p in capture_files(root)]
+        for problems in (pool.map if pool is not None else map)(_check_warc, [(root, n) for n in warcs]):
+            for message in problems:
+                verdict.problem("capture", message)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -374,6 +391,11 @@ def _check_file(job: tuple[Path, Path, str]) -> FileResult:
             key, version, digest = record["key"], record["version"], record["content_hash"]
             if content_hash(record["title"], record["text"]) != digest:
                 result.problems.append(("hash", f"{where}: content_hash does not match title and text"))
+            if "capture" in record:
+                try:
+                    read_capture(root, record["capture"])
+                except CaptureError as exc:
+                    result.problems.append(("capture", f"{where}: {key} v{version}: {exc}"))
             digests += _pair_digest(key, version)
             batch.append((key, version, digest, where))
             if len(batch) >= _BATCH:
@@ -382,6 +404,16 @@ def _check_file(job: tuple[Path, Path, str]) -> FileResult:
         against_index()
     result.digests = bytes(digests)
     return result
+
+
+def _check_warc(job: tuple[Path, str]) -> list[str]:
+    """What is wrong with one WARC file (warcio reads every record, checking its digests)."""
+    root, name = job
+    folder = name.rsplit("/", 1)[0]
+    try:
+        return [f"{folder}/{line}" for line in check_file(root / name)]
+    except OSError as exc:
+        return [f"{name}: cannot read ({exc.strerror})"]
 
 
 def _confirm_duplicates(root: Path, suspects: set[int], verdict: Verdict) -> None:
