@@ -312,3 +312,20 @@ def test_reextract_into_reproduces_a_crawled_archive_exactly(
     m = SUMMARY.fullmatch(in_place.stderr.rstrip("\n"))
     assert m is not None and m.group(2) == f"0 changed, {len(originals) - 1} unchanged, 0 skipped", in_place.stderr
     assert snapshot(out) == files
+
+
+def test_into_uses_a_damaged_warc_file_up_to_the_damage(tmp_path: Path) -> None:
+    """A WARC file cut part-way gives the records before the cut and one line naming the file; exit 1."""
+    root, new = tmp_path / "out", tmp_path / "rebuilt"
+    records = crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:4])
+    cut = records[2]["capture"]
+    with (root / cut["file"]).open("r+b") as fh:
+        fh.truncate(cut["offset"] + 100)
+    err: list[str] = []
+    summary = reextract(root, into=new, jobs=1, err=err.append)
+    assert err == [
+        f"newscrawl: {cut['file']} at offset {cut['offset']}: damaged or torn after the last whole record; "
+        "the rest is skipped"
+    ]
+    assert (summary.ok, summary.read, summary.changed, dict(summary.skipped)) == (False, 2, 2, {"damaged WARC file": 1})
+    assert archived(new) == records[:2]

@@ -315,14 +315,15 @@ def reextract(
     summary = Summary()
     workers = jobs or os.cpu_count() or 1
     with ExitStack() as stack:
+        # Forked before any lock is taken: a worker left behind by a killed run must not hold the site's lock.
+        extractor = Extractor(root, workers)
+        stack.callback(extractor.close)
         for site in [selection.site] if selection.site else sites:
             lock = SiteLock(root, site)
             if dry_run:  # a shared lock refuses as the run would, and writes nothing, not even a holder's pid
                 stack.enter_context(try_flock(lock.path, fcntl.LOCK_SH, f"another crawl holds {lock.path}"))
             else:
                 stack.enter_context(lock)  # a running crawl of the site: ArchiveLocked
-        extractor = Extractor(root, workers)
-        stack.callback(extractor.close)
         if into is None:
             _in_place(root, selection, dry_run, extractor, summary, out, err, stack)
         else:
