@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -329,3 +333,70 @@ def test_into_uses_a_damaged_warc_file_up_to_the_damage(tmp_path: Path) -> None:
     ]
     assert (summary.ok, summary.read, summary.changed, dict(summary.skipped)) == (False, 2, 2, {"damaged WARC file": 1})
     assert archived(new) == records[:2]
+
+
+# Runs reextract with the site's timezone changed (every article's dates change) and each page's extraction
+# slowed down, so that a kill lands while new versions are being written.
+SLOW_TZ_RUN = """
+import dataclasses, sys, time
+from newscrawl.archive import reextract
+from newscrawl.cli import main
+from newscrawl.sites import SITES
+SITES["eurointegration"] = dataclasses.replace(SITES["eurointegration"], timezone="Europe/Warsaw")
+extract_capture = reextract.extract_capture
+def slow(root, capture):
+    time.sleep(float(sys.argv[2]))
+    return extract_capture(root, capture)
+reextract.extract_capture = slow
+sys.exit(main(["archive", "reextract", sys.argv[1]]))
+"""
+
+
+def test_a_killed_reextract_is_finished_by_the_next_run(tmp_path: Path) -> None:
+    """After ``kill -9`` mid-run, the next run completes the job: every article once at version 2, verify clean."""
+    import psutil
+
+    root = tmp_path / "out"
+    crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages())
+    run = subprocess.Popen([sys.executable, "-c", SLOW_TZ_RUN, str(root), "0.2"], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120  # a fail-safe only: the loop waits for written lines
+        while time.monotonic() < deadline and run.poll() is None:
+            parts = list(root.rglob("*.jsonl.part"))
+            if parts and parts[0].read_bytes().count(b"\n") >= 3:
+                break
+            time.sleep(0.05)
+        assert run.poll() is None, run.communicate()
+        workers = psutil.Process(run.pid).children()
+        assert len(workers) == os.cpu_count()
+        run.kill()
+        run.wait(30)
+        alive = psutil.wait_procs(workers, timeout=30)[1]  # the workers die with the run ...
+    finally:
+        for worker in workers:  # ... else they would wait for work forever, holding the pipes open
+            if worker.is_running():
+                worker.kill()
+        run.communicate(timeout=30)
+    assert alive == []
+    partial = [r for r in read_part(root) if r["version"] == 2]
+    assert 3 <= len(partial) < 35
+
+    finish = subprocess.run([sys.executable, "-c", SLOW_TZ_RUN, str(root), "0"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert finish.returncode == 0, finish.stderr
+    m = SUMMARY.fullmatch(finish.stderr.rstrip("\n"))
+    assert m is not None, finish.stderr
+    assert m.groups() == ("35", f"{35 - len(partial)} changed, {len(partial)} unchanged, 0 skipped")
+    records = read_archive(root)
+    assert Counter((r["key"], r["version"]) for r in records) == Counter(
+        {(r["key"], v): 1 for r in records for v in (1, 2)}
+    )
+    verify = subprocess.run([sys.executable, "-m", "newscrawl.cli", "archive", "verify", str(root)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def read_part(root: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for p in root.rglob("*.jsonl.part") for line in p.read_text("utf-8").splitlines()]

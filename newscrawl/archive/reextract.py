@@ -23,6 +23,7 @@ import fcntl
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 from collections import Counter, deque
@@ -170,6 +171,22 @@ def _outcome(root: Path, job: Job) -> Outcome:
     return Outcome("changed", job, record, fields) if fields else Outcome("unchanged", job)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker's start: ask Linux to kill it when the run dies (``kill -9`` included).
+
+    A pool worker waits for work on a pipe its sibling workers also hold open, so it would never see the
+    end of a killed run and would wait forever.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a killed run's workers end with their next task
+        pass
+    if os.getppid() != parent:  # the run died before the request took effect
+        os._exit(1)
+
+
 def _run_chunk(task: tuple[Path, list[Job]]) -> list[Outcome]:
     root, jobs = task
     return [_outcome(root, job) for job in jobs]
@@ -199,7 +216,12 @@ class Extractor:
         self.workers = max(1, workers)
         self.pool: ProcessPoolExecutor | None = None
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
             self.pool.submit(int).result()  # a fork context starts every worker at the first task
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
