@@ -195,31 +195,36 @@ class CaptureResponsePipeline(CountingPipeline):
         if exchange is None:
             return
         archive = archive_for(self.crawler)
-        refers_to = self._same_payload(archive, str(adapter.get("key")), exchange)
+        refers_to, outcome = self._same_payload(archive, str(adapter.get("key")), exchange)
         try:
             archive.revisit(exchange, warc_date(str(adapter.get("crawled_at"))), self.info, refers_to)
         except ArchiveError as exc:
             self._stop(exc)
             logger.error("could not capture the re-check of %s: %s", adapter.get("key"), exc)
             return
-        self.count("warc/revisits" if refers_to is not None else "warc/rechecks_changed_bytes")
+        self.count(f"warc/{outcome}")
 
-    def _same_payload(self, archive: Any, key: str, exchange: Exchange) -> dict[str, str] | None:
-        """``{"uri", "date"}`` of the archived capture of ``key`` when its body is byte for byte this one's.
+    def _same_payload(self, archive: Any, key: str, exchange: Exchange) -> tuple[dict[str, str] | None, str]:
+        """``{"uri", "date"}`` of the archived capture of ``key`` when its body is byte for byte this one's,
+        and the stat the re-check is counted under.
 
         A re-check whose text is unchanged may still differ in bytes (a counter, a list of related links):
-        then no revisit record may claim an identical payload, and the new response is written whole.
+        then no revisit record may claim an identical payload, and the new response is written whole
+        (``rechecks_changed_bytes``); so is the page of an article archived with no capture to refer to
+        (before capture was on, or while it was off: ``rechecks_first_capture``).
         """
         entry = archive.index.get(key)
         previous = previous_capture(archive.root, entry.file, key) if entry is not None else None
-        if previous is None or previous.get("digest") != payload_digest(exchange.raw_body):
-            return None
+        if previous is None:
+            return None, "rechecks_first_capture"
+        if previous.get("digest") != payload_digest(exchange.raw_body):
+            return None, "rechecks_changed_bytes"
         try:
             earlier = read_capture(archive.root, previous)
         except CaptureError as exc:
             logger.warning("the earlier capture of %s cannot be read: %s", key, exc)
-            return None
-        return {"uri": earlier.url, "date": earlier.warc_date}
+            return None, "rechecks_first_capture"
+        return {"uri": earlier.url, "date": earlier.warc_date}, "revisits"
 
     def _stop(self, exc: ArchiveError) -> None:
         engine = self.crawler.engine

@@ -445,6 +445,6 @@ def test_worker_stops_when_redis_stays_away(
     log = (logs / "worker0.log").read_text("utf-8")
     assert "Closing spider (redis_unavailable)" in log
     # what it committed is on disk: published, or left as a .part when a commit's answer was lost
-    lines = [line for p in [*out.rglob("*.jsonl"), *out.rglob("*.part")] for line in p.read_text().splitlines()]
+    lines = [line for p in [*out.rglob("*.jsonl"), *out.rglob("*.jsonl.part")] for line in p.read_text().splitlines()]
     keys = [json.loads(line)["key"] for line in lines]
     assert committed <= set(keys) and len(set(keys)) == len(keys)

@@ -13,11 +13,14 @@ from newscrawl.archive.warc import (
     CaptureError,
     Exchange,
     WarcWriter,
+    check_capture,
     check_file,
+    close_files,
     crawled_at_of,
     iter_captures,
     payload_digest,
     read_capture,
+    read_warcinfo,
     repair,
     warc_date,
 )
@@ -70,6 +73,11 @@ def test_a_pointer_reads_back_the_exchange_as_received_and_as_decoded(tmp_path: 
         (packed["offset"], packed["length"]),
     ]
     assert check_file(tmp_path / plain["file"]) == []
+    files: dict[str, object] = {}
+    check_capture(tmp_path, plain, files)
+    check_capture(tmp_path, packed, files)
+    assert list(files) == [plain["file"]]  # opened once for both
+    close_files(files)
 
 
 def test_every_record_is_its_own_gzip_member_that_warcio_reads(tmp_path: Path) -> None:
@@ -92,6 +100,7 @@ def test_every_record_is_its_own_gzip_member_that_warcio_reads(tmp_path: Path) -
     with final.open("rb") as fh:
         info = next(iter(ArchiveIterator(fh))).content_stream().read()
     assert info == b"software: newscrawl/0.1.0\r\ntz: Europe/Kyiv\r\n"
+    assert read_warcinfo(final) == {"software": "newscrawl/0.1.0", "tz": "Europe/Kyiv"}
     revisit = gzip.decompress(final.read_bytes()[pointer["offset"] + pointer["length"] :])
     assert b"WARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\n" in revisit
     assert f"WARC-Payload-Digest: {pointer['digest']}\r\n".encode() in revisit
@@ -154,6 +163,11 @@ def test_a_capture_that_cannot_be_read_raises_one_line(tmp_path: Path, damage: s
         read_capture(tmp_path, pointer)
     assert str(raised.value) == expected
     assert "\n" not in str(raised.value)
+    files: dict[str, object] = {}
+    with pytest.raises(CaptureError) as checked:  # verify's check, with its open files kept
+        check_capture(tmp_path, pointer, files)
+    close_files(files)
+    assert str(checked.value) == expected
 
 
 def test_read_capture_refuses_a_path_outside_the_archive(tmp_path: Path) -> None:
@@ -261,3 +275,17 @@ def test_a_line_whose_capture_the_disk_never_got_is_cut_from_a_killed_run(tmp_pa
         archive.close()
     assert (root / "eurointegration/2026/run.jsonl").read_bytes() == dumps(record(1, kept))
     assert read_capture(root, kept).body == PAGE
+
+
+def test_the_warcinfo_names_the_software_and_the_extraction_arguments() -> None:
+    """A run's warcinfo names the software, the site, and the news spider's -a tz= when given."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from newscrawl.capture import warcinfo
+
+    spider = SimpleNamespace(name="news", site_key=None, tz="America/New_York")
+    info = warcinfo(cast(Any, SimpleNamespace(spider=spider)))
+    assert info["software"].startswith("newscrawl/")
+    assert (info["site"], info["spider"], info["tz"]) == ("news", "news", "America/New_York")
+    assert "tz" not in warcinfo(cast(Any, SimpleNamespace(spider=SimpleNamespace(name="eurointegration", tz=None))))

@@ -39,7 +39,7 @@ from newscrawl.archive.store import (
     sites_in,
     unaccounted,
 )
-from newscrawl.archive.warc import CaptureError, check_file, read_capture
+from newscrawl.archive.warc import CaptureError, check_capture, check_file, close_files
 from newscrawl.record import content_hash, loads
 
 
@@ -371,7 +371,8 @@ def _check_file(job: tuple[Path, Path, str]) -> FileResult:
                     result.current += 1
         batch.clear()
 
-    with (root / name).open("rb") as fh:
+    files: dict[str, Any] = {}  # the WARC files the records point into, each opened once
+    with (root / name).open("rb") as fh, closing_files(files):
         for lineno, line in enumerate(fh, 1):
             result.size += len(line)
             where = f"{name}:{lineno}"
@@ -393,7 +394,7 @@ def _check_file(job: tuple[Path, Path, str]) -> FileResult:
                 result.problems.append(("hash", f"{where}: content_hash does not match title and text"))
             if "capture" in record:
                 try:
-                    read_capture(root, record["capture"])
+                    check_capture(root, record["capture"], files)
                 except CaptureError as exc:
                     result.problems.append(("capture", f"{where}: {key} v{version}: {exc}"))
             digests += _pair_digest(key, version)
@@ -404,6 +405,14 @@ def _check_file(job: tuple[Path, Path, str]) -> FileResult:
         against_index()
     result.digests = bytes(digests)
     return result
+
+
+@contextmanager
+def closing_files(files: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    try:
+        yield files
+    finally:
+        close_files(files)
 
 
 def _check_warc(job: tuple[Path, str]) -> list[str]:

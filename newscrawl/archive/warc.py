@@ -425,6 +425,49 @@ def read_capture(output_root: Path, capture: Mapping[str, Any]) -> Captured:
     Raises :class:`CaptureError` (one line naming the file and offset) for a missing file, an offset or
     length that is not a whole record, damaged gzip, or a payload whose SHA-1 is not the pointer's digest.
     """
+    where, data, request = _load(Path(output_root), capture, None, with_request=True)
+    captured = _parse(data, where, request)
+    actual = payload_digest(captured.raw_body)
+    expected = str(capture.get("digest") or "")
+    if actual != expected or captured.digest != expected:
+        raise CaptureError(f"{where}: digest mismatch (pointer {expected}, payload {actual})")
+    return captured
+
+
+def check_capture(output_root: Path, capture: Mapping[str, Any], files: dict[str, Any] | None = None) -> None:
+    """:func:`read_capture`'s checks without building the record (what ``archive verify`` runs per record).
+
+    ``files``: open file handles by name, kept by the caller across calls (close them with
+    :func:`close_files`), so that the records of one WARC file do not open it once each.
+    """
+    where, data, _ = _load(Path(output_root), capture, files, with_request=False)
+    head, _, block = data.partition(b"\r\n\r\n")
+    fields = {}
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        fields[key.strip().lower()] = value.strip().decode("utf-8", "replace")
+    if fields.get(b"warc-type") != "response":
+        raise CaptureError(f"{where}: a {fields.get(b'warc-type')} record, not a response")
+    http_head, sep, rest = block.partition(b"\r\n\r\n")
+    if not sep or not http_head.startswith(b"HTTP/"):
+        raise CaptureError(f"{where}: not a readable WARC record (no HTTP response in it)")
+    actual = payload_digest(rest[:-4])  # the record ends with two CRLF after its block
+    expected = str(capture.get("digest") or "")
+    if actual != expected or fields.get(b"warc-payload-digest") != expected:
+        raise CaptureError(f"{where}: digest mismatch (pointer {expected}, payload {actual})")
+
+
+def close_files(files: dict[str, Any]) -> None:
+    for fh in files.values():
+        if fh is not None:
+            fh.close()
+    files.clear()
+
+
+def _load(
+    root: Path, capture: Mapping[str, Any], files: dict[str, Any] | None, *, with_request: bool
+) -> tuple[str, bytes, bytes]:
+    """(where, the decompressed response record, the decompressed record after it when asked)."""
     name = str(capture.get("file") or "")
     offset, length = capture.get("offset"), capture.get("length")
     where = f"{name} at offset {offset}"
@@ -432,14 +475,25 @@ def read_capture(output_root: Path, capture: Mapping[str, Any]) -> Captured:
         raise CaptureError(f"{where}: not a capture pointer")
     if Path(name).is_absolute() or ".." in Path(name).parts:
         raise CaptureError(f"{where}: the file is outside the archive")
-    path = capture_path(Path(output_root), name)
-    if path is None:
-        raise CaptureError(f"{where}: file missing")
+    request = b""
     try:
-        with path.open("rb") as fh:
+        if files is not None and name in files:
+            fh = files[name]
+        else:
+            path = capture_path(root, name)
+            fh = path.open("rb") if path is not None else None
+            if files is not None:
+                files[name] = fh
+        if fh is None:
+            raise CaptureError(f"{where}: file missing")
+        try:
             fh.seek(offset)
             compressed = fh.read(length)
-            request = _next_member(fh) if len(compressed) == length else b""
+            if with_request and len(compressed) == length:
+                request = _next_member(fh)
+        finally:
+            if files is None:
+                fh.close()
     except OSError as exc:
         raise CaptureError(f"{where}: cannot read ({exc.strerror})") from None
     if len(compressed) != length:
@@ -453,12 +507,7 @@ def read_capture(output_root: Path, capture: Mapping[str, Any]) -> Captured:
         raise CaptureError(f"{where}: not one whole gzip member")
     if not _one_record(data):
         raise CaptureError(f"{where}: not one whole WARC record")
-    captured = _parse(data, where, request)
-    actual = payload_digest(captured.raw_body)
-    expected = str(capture.get("digest") or "")
-    if actual != expected or captured.digest != expected:
-        raise CaptureError(f"{where}: digest mismatch (pointer {expected}, payload {actual})")
-    return captured
+    return where, data, request
 
 
 def iter_captures(path: Path) -> Iterator[tuple[int, int, Captured]]:
@@ -467,6 +516,22 @@ def iter_captures(path: Path) -> Iterator[tuple[int, int, Captured]]:
         if b"WARC-Type: response\r\n" not in data.partition(b"\r\n\r\n")[0]:
             continue
         yield offset, length, _parse(data, f"{path.name} at offset {offset}")
+
+
+def read_warcinfo(path: Path) -> dict[str, str]:
+    """The fields of a WARC file's ``warcinfo`` record (``software``, ``site``, ``spider``, ``tz`` when the
+    crawl had one ...); raises :class:`CaptureError` when the file does not start with one."""
+    for _, _, data in members(path):
+        head, _, block = data.partition(b"\r\n\r\n")
+        if b"\r\nWARC-Type: warcinfo\r\n" not in head + b"\r\n":
+            break
+        fields = {}
+        for line in block.removesuffix(b"\r\n\r\n").decode("utf-8", "replace").split("\r\n"):
+            name, sep, value = line.partition(": ")
+            if sep:
+                fields[name] = value
+        return fields
+    raise CaptureError(f"{path.name} at offset 0: no warcinfo record")
 
 
 def check_file(path: Path) -> list[str]:
