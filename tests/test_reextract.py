@@ -400,3 +400,19 @@ def test_a_killed_reextract_is_finished_by_the_next_run(tmp_path: Path) -> None:
 
 def read_part(root: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for p in root.rglob("*.jsonl.part") for line in p.read_text("utf-8").splitlines()]
+
+
+def test_a_warc_file_without_its_warcinfo_record_skips_its_articles(tmp_path: Path) -> None:
+    """Without the crawl's arguments a page could come out different for no fault of the parser: skipped."""
+    root = tmp_path / "out"
+    records = crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:2])
+    warc = root / records[0]["capture"]["file"]
+    data = bytearray(warc.read_bytes())
+    data[20:30] = b"\xff" * 10  # inside the warcinfo record's gzip member; the responses after it are whole
+    warc.write_bytes(bytes(data))
+    files = snapshot(root)
+    err: list[str] = []
+    summary = reextract(root, jobs=1, err=err.append)
+    assert err == [f"newscrawl: {r['key']}: capture skipped: {warc.name} at offset 0: no warcinfo record" for r in records]
+    assert (summary.ok, summary.read, dict(summary.skipped)) == (False, 2, {"damaged capture": 2})
+    assert snapshot(root) == files

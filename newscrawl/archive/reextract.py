@@ -98,34 +98,27 @@ def changed_fields(old: Mapping[str, Any] | tuple[Any, ...], new: Mapping[str, A
 
 
 # --- extraction (in the workers) ------------------------------------------------------------------------
-_arguments: dict[Path, dict[str, str]] = {}
+_arguments: dict[Path, dict[str, str] | str] = {}
 
 
 def crawl_arguments(path: Path) -> dict[str, str]:
-    """The crawl's extraction-relevant arguments a WARC file's ``warcinfo`` record holds (cached per file)."""
+    """The crawl's extraction-relevant arguments a WARC file's ``warcinfo`` record holds (cached per file).
+
+    Raises ``CaptureError`` for a file that does not start with one: without the crawl's arguments (``tz``)
+    a page could come out different for no fault of the parser.
+    """
+    from newscrawl.archive.warc import CaptureError, read_warcinfo
+
     found = _arguments.get(path)
     if found is None:
-        found = _arguments[path] = _read_warcinfo(path)
+        try:
+            found = read_warcinfo(path)
+        except (CaptureError, OSError) as exc:
+            found = str(exc) if isinstance(exc, CaptureError) else f"{path.name}: cannot read ({exc.strerror})"
+        _arguments[path] = found
+    if isinstance(found, str):
+        raise CaptureError(found)
     return found
-
-
-def _read_warcinfo(path: Path) -> dict[str, str]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    fields: dict[str, str] = {}
-    try:
-        with path.open("rb") as fh:
-            for record in ArchiveIterator(fh):
-                if record.rec_type == "warcinfo":
-                    text = record.content_stream().read().decode("utf-8", "replace")
-                    for line in text.splitlines():
-                        name, sep, value = line.partition(":")
-                        if sep:
-                            fields[name.strip()] = value.strip()
-                break
-    except Exception:  # a damaged file: read_capture names what is wrong with the capture itself
-        return fields
-    return fields
 
 
 def capture_time(warc_date: str) -> datetime:
@@ -142,7 +135,7 @@ def extract_capture(root: Path, capture: Mapping[str, Any]) -> dict[str, Any]:
     from newscrawl import extract
     from newscrawl.archive.warc import read_capture
 
-    captured = read_capture(root, capture)
+    captured = read_capture(root, capture)  # first: a missing file is named as read_capture names it
     tz = crawl_arguments(root / str(capture["file"])).get("tz") or None
     record = extract(
         captured.body, captured.url, capture_time(captured.warc_date), content_type=captured.content_type, tz=tz
@@ -336,6 +329,7 @@ def reextract(
     started = time.perf_counter()
     summary = Summary()
     workers = jobs or os.cpu_count() or 1
+    _arguments.clear()  # a file of an earlier call may have been replaced since
     with ExitStack() as stack:
         # Forked before any lock is taken: a worker left behind by a killed run must not hold the site's lock.
         extractor = Extractor(root, workers)
