@@ -416,3 +416,12 @@ def test_a_warc_file_without_its_warcinfo_record_skips_its_articles(tmp_path: Pa
     assert err == [f"newscrawl: {r['key']}: capture skipped: {warc.name} at offset 0: no warcinfo record" for r in records]
     assert (summary.ok, summary.read, dict(summary.skipped)) == (False, 2, {"damaged capture": 2})
     assert snapshot(root) == files
+
+
+def test_crawl_days_are_utc_days_of_the_capture_time() -> None:
+    """A window keeps a capture by its UTC day; a damaged date is kept, for the extraction to report it."""
+    window = Selection(since=date(2026, 11, 30), until=date(2026, 11, 30))
+    assert [window.keep_day(d) for d in ("2026-11-30T00:00:00Z", "2026-11-30T23:59:59+00:00",
+                                         "2026-11-29T23:59:59Z", "2026-12-01T00:00:00+00:00", "", "30.11.2026")] == [
+        True, True, False, False, False, True
+    ]

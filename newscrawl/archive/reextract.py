@@ -250,7 +250,10 @@ class Selection:
             return True
         if not crawled_at:
             return False
-        day = capture_time(crawled_at).date()
+        try:
+            day = capture_time(crawled_at).date()
+        except ValueError:  # a damaged date: kept, so that extracting it names the damage in one line
+            return True
         return not ((self.since and day < self.since) or (self.until and day > self.until))
 
 
