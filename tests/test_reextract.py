@@ -238,11 +238,15 @@ def test_records_archived_before_captures_are_counted_not_errors(tmp_path: Path)
 
 
 def test_bad_arguments_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
-    """A bad folder, day, site or --into is one ``newscrawl: error:`` line, exit 2, nothing written."""
+    """A bad folder, day, site or --into, or an archive a distributed crawl numbers in Redis, is one
+    ``newscrawl: error:`` line, exit 2, nothing written."""
     root = tmp_path / "out"
     crawl_run(root, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:1])
     busy = tmp_path / "busy"
     (busy / "x").mkdir(parents=True)
+    distributed = tmp_path / "distributed"
+    crawl_run(distributed, "20261129T060000Z-1", "2026-11-29T06:00:00+00:00", sample_pages()[:1])
+    (distributed / ".newscrawl" / "redis-epoch").write_text("3f2a\n")
     files = snapshot(root)
     cases = {
         (str(tmp_path / "nowhere"),): f"no archive folder at {tmp_path / 'nowhere'}",
@@ -253,6 +257,8 @@ def test_bad_arguments_are_one_line_and_touch_nothing(tmp_path: Path) -> None:
         "build it elsewhere",
         (str(root), "--into", str(tmp_path / "new"), "--dry-run"): "--dry-run compares with an archive's records; "
         "--into builds a new archive",
+        (str(distributed),): f"{distributed} is crawled in distributed mode (Redis seen-index); re-extract it "
+        "--into a new folder or see --dry-run",
     }
     for args, message in cases.items():
         result = cli(*args)

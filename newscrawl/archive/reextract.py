@@ -35,7 +35,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.archive.store import Archive, ArchiveLocked, SiteLock, capture_files, sites_in, try_flock
+from newscrawl.archive.store import (
+    STATE_DIR,
+    Archive,
+    ArchiveLocked,
+    SiteLock,
+    capture_files,
+    sites_in,
+    try_flock,
+)
 from newscrawl.drops import ArticleDropped, UnchangedArticle
 
 # What makes a re-extracted article a new version (the other fields follow along when it is one).
@@ -329,6 +337,13 @@ def reextract(
             raise ReextractError(f"--into {into} is not an empty folder")
         if dry_run:
             raise ReextractError("--dry-run compares with an archive's records; --into builds a new archive")
+    elif not dry_run and (root / STATE_DIR / "redis-epoch").exists():
+        # Its workers number versions against the Redis seen-index, which would not learn of the versions
+        # written here: a later re-check could number a second record with the same version.
+        raise ReextractError(
+            f"{root} is crawled in distributed mode (Redis seen-index); re-extract it --into a new folder "
+            "or see --dry-run"
+        )
     started = time.perf_counter()
     summary = Summary()
     workers = jobs or os.cpu_count() or 1
