@@ -4,7 +4,8 @@
 - ``newscrawl mirror build SITE DIR``: write a sample mirror (hand-written pages) for an offline crawl;
 - ``newscrawl mirror serve DIR --port N``: serve a site mirror and print the crawl command for it;
 - ``newscrawl fixtures rebuild|add``: golden test fixtures;
-- ``newscrawl archive stats|verify|export|reindex|coverage [DIR]``: the archive tools (``newscrawl.archive.cli``).
+- ``newscrawl archive stats|verify|export|reindex|coverage|reextract [DIR]``: the archive tools
+  (``newscrawl.archive.cli``).
 
 Help text is plain (the RST markup of these docstrings is stripped) with defaults shown; output piped into
 a reader that closes early (``| head``) ends quietly.

@@ -1,4 +1,5 @@
-"""``newscrawl archive stats|verify|export|reindex|coverage [DIR]``; DIR defaults to the configured output folder."""
+"""``newscrawl archive stats|verify|export|reindex|coverage|reextract [DIR]``; DIR defaults to the configured output
+folder."""
 
 from __future__ import annotations
 
@@ -157,6 +158,32 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return exitcodes.OK
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from newscrawl.archive.reextract import Selection, reextract
+    from newscrawl.archive.store import ArchiveError, ArchiveLocked
+
+    root = _root(args)
+    if root is None:
+        return exitcodes.USAGE
+    try:
+        since = parse_day(args.since) if args.since else None
+        until = parse_day(args.until) if args.until else None
+        selection = Selection(site=args.site, since=since, until=until)
+        into = Path(args.into) if args.into else None
+        summary = reextract(root, selection, dry_run=args.dry_run, into=into, jobs=args.jobs)
+    except ValueError as exc:  # ReextractError too: a bad folder, site or day
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    except ArchiveLocked as exc:
+        print(f"newscrawl: error: {exc}; not re-extracting", file=sys.stderr)
+        return exitcodes.LOCKED
+    except ArchiveError as exc:
+        print(f"newscrawl: error: {exc}", file=sys.stderr)
+        return exitcodes.FAILED
+    print(summary.line(args.dry_run), file=sys.stderr)
+    return exitcodes.OK if summary.ok else exitcodes.FAILED
+
+
 def add_archive_commands(sub: Any) -> None:
     archive = sub.add_parser("archive", help="inspect, check, export and reindex an archive").add_subparsers(
         dest="archive_command", required=True
@@ -193,4 +220,18 @@ def add_archive_commands(sub: Any) -> None:
     p.add_argument("--site", help="only this site")
     p.add_argument("--html", metavar="FILE", help="also write a self-contained HTML page with a chart (matplotlib)")
     p.set_defaults(handler=cmd_coverage)
+
+    p = archive.add_parser(
+        "reextract",
+        help="extract the captured pages again, no network: a new version of each article that now comes out "
+        "different; non-zero when a capture is missing or damaged",
+    )
+    p.add_argument("dir", nargs="?", help=dir_help)
+    p.add_argument("--site", help="only this site")
+    p.add_argument("--since", help="first crawl day (UTC), YYYY-MM-DD")
+    p.add_argument("--until", help="last crawl day (UTC), YYYY-MM-DD")
+    p.add_argument("--dry-run", action="store_true", help="print what would change (key: fields), write nothing")
+    p.add_argument("--into", metavar="NEWDIR", help="build a fresh archive from the captures in the empty NEWDIR")
+    p.add_argument("--jobs", type=int, help="worker processes (default: one per CPU)")
+    p.set_defaults(handler=cmd_reextract)
 

@@ -15,20 +15,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from newscrawl.archive.crawl import archive_enabled, archive_for
-from newscrawl.archive.index import Entry
+from newscrawl.archive.versions import decide
 from newscrawl.drops import ArticleDropped, DuplicateArticle, UnchangedArticle
 from newscrawl.pipelines.stats import CountingPipeline
-
-
-def decide(record: dict[str, Any], known: Entry | None) -> dict[str, Any]:
-    """Number the record against what the index knows; raise ``UnchangedArticle`` for a same re-check."""
-    if known is None:
-        record["version"], record["previous_hash"] = 1, None
-        return record
-    if known.content_hash == record["content_hash"] and (known.modified or None) == record.get("modified"):
-        raise UnchangedArticle(f"{record['key']} unchanged since version {known.version}")
-    record["version"], record["previous_hash"] = known.version + 1, known.content_hash
-    return record
 
 
 class DedupeArticlePipeline(CountingPipeline):
