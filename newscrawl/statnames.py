@@ -36,6 +36,7 @@ BLOCKED_BY = "blocked/by/"  # + <kind>@<host> (newscrawl.blocking)
 # The archive, the drift guard, distributed mode and the run's end.
 ARCHIVE_OPEN_MS = "archive/open_ms"
 FILES_WRITTEN = "archive/files_written"
+CAPTURES_WRITTEN = "archive/captures_written"  # the run's WARC files (newscrawl.archive.warc)
 QUALITY = "quality/"  # + <site>/<figure> (newscrawl.pipelines.measure_quality)
 DRIFTED = QUALITY + "drifted"
 SEEDED = "distributed/seeded"

@@ -151,6 +151,9 @@ def test_every_archived_article_is_captured_byte_for_byte_under_its_real_url(
     info = warc_records(warc)[0][2]
     assert info["WARC-Filename"] == warc.name
     assert "newscrawl/archive/files_written" in result.stderr
+    [report] = [json.loads(p.read_text()) for p in (out / ".newscrawl" / "runs").glob("*.json")]
+    assert [c["path"] for c in report["captures"]] == [warc.relative_to(out).as_posix()]
+    assert report["captures"][0]["bytes"] == warc.stat().st_size
     assert "'newscrawl/warc/responses': 5," in result.stderr
     check = verify(out)
     assert check.returncode == exitcodes.OK, check.stdout + check.stderr

@@ -26,7 +26,7 @@ from newscrawl.archive.store import Archive, ArchiveError, SiteLock
 from newscrawl.archive.warc import Exchange
 from newscrawl.failures import SITE_UNREACHABLE
 from newscrawl.lost import articles_missed
-from newscrawl.statnames import ARCHIVE_OPEN_MS, FILES_WRITTEN, stat
+from newscrawl.statnames import ARCHIVE_OPEN_MS, CAPTURES_WRITTEN, FILES_WRITTEN, stat
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,9 @@ class CrawlArchive(Protocol):
 
     @property
     def files_written(self) -> Sequence[Path]: ...
+
+    @property
+    def captures_written(self) -> Sequence[Path]: ...
 
     def write(self, record: dict[str, Any]) -> None: ...
 
@@ -167,8 +170,7 @@ class ArchiveExtension:
             # A run that reached nothing changed nothing: the previous run's completeness stands.
             unreached = reason == SITE_UNREACHABLE and archive.previous_run_complete
             archive.close(complete=(reason == "finished" and not missed) or unreached)
-            self.crawler.stats.set_value(
-                stat(FILES_WRITTEN), [archive.rel(p) for p in archive.files_written]
-            )
+            self.crawler.stats.set_value(stat(FILES_WRITTEN), [archive.rel(p) for p in archive.files_written])
+            self.crawler.stats.set_value(stat(CAPTURES_WRITTEN), [archive.rel(p) for p in archive.captures_written])
         finally:
             self.lock.release()

@@ -23,7 +23,7 @@ from newscrawl.archive.crawl import archive_enabled, output_dir, site_key
 from newscrawl.archive.store import STATE_DIR, fsync_dir
 from newscrawl.archive.tools import sha256_of
 from newscrawl.outcome import counts, exit_code
-from newscrawl.statnames import ARCHIVE_OPEN_MS, FILES_WRITTEN, RUN_REPORT, stat
+from newscrawl.statnames import ARCHIVE_OPEN_MS, CAPTURES_WRITTEN, FILES_WRITTEN, RUN_REPORT, stat
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,13 @@ class RunReport:
         run = counts(stats)
         code = exit_code(stats)
         finished = datetime.now(UTC)
-        files = []
-        for name in stats.get(stat(FILES_WRITTEN)) or []:
-            path = root / name
-            files.append({"path": name, "bytes": path.stat().st_size, "sha256": sha256_of(path)})
+
+        def described(names: list[str] | None) -> list[dict[str, Any]]:
+            return [
+                {"path": name, "bytes": (root / name).stat().st_size, "sha256": sha256_of(root / name)}
+                for name in names or []
+            ]
+
         spider = self.crawler.spider
         return {
             "site": site_key(self.crawler),
@@ -104,7 +107,8 @@ class RunReport:
             },
             "counts": run,
             "archive_open_ms": stats.get(stat(ARCHIVE_OPEN_MS)),
-            "files": files,
+            "files": described(stats.get(stat(FILES_WRITTEN))),
+            "captures": described(stats.get(stat(CAPTURES_WRITTEN))),  # the run's WARC files
         }
 
     def engine_stopped(self) -> None:
