@@ -189,6 +189,30 @@ def test_scripts_space_limit_back_off_expire_and_forget(redis: RedisServer) -> N
     assert 50 < ask("h", 100, limit=2) <= 100
 
 
+def test_request_granted_before_a_restart_holds_the_host_until_its_response(redis: RedisServer) -> None:
+    """A request granted before Redis restarted and not yet answered: the next one waits for its response, then the delay."""
+    server = Redis.from_url(redis.url)
+    reserve, release = (server.register_script(s) for s in (RESERVE, RELEASE))
+    keys = ["newscrawl:polite:h", "newscrawl:polite:h:inflight"]
+
+    def ask(lease: str) -> int:  # a worker that read robots.txt: Crawl-delay 1 s, its slot floored to it
+        return int(reserve(keys=keys, args=[lease, 1000, 8, 60_000, "1", "1000", 600_000]))
+
+    assert 900 < ask("a") <= 1000  # a new host waits one delay first
+    server.hset(keys[0], "last_at", 0)  # ... which has passed
+    assert ask("a") == 0
+    # Redis restarts (durable: the hash and the lease survive) before "a" reaches the site: its worker's
+    # reactor sat in the Redis client's retries, so "a" goes out only once that worker reconnects.
+    server.hset(keys[0], "run", "the-run-before-the-restart")
+    assert ask("b") == -1  # "a" is in flight: "b" waits for its response, not just one delay from now
+    server.hset(keys[0], "last_at", 0)  # however long that takes
+    assert ask("b") == -1
+    release(keys=keys, args=["a", "1", "1000", 0, 600_000])  # "a" answered
+    assert 900 < ask("b") <= 1000  # the Crawl-delay runs from its response
+    server.hset(keys[0], "last_at", 0)
+    assert ask("b") == 0
+
+
 def test_paced_slot_leaves_the_waiting_to_redis() -> None:
     """A paced slot makes Scrapy's downloader wait nothing, and still reports the delay Scrapy would wait."""
     slot = Slot(2, 1.0, 0.5)

@@ -28,9 +28,11 @@ Crawl-delay. The local slot then waits nothing more (:class:`PacedSlot`), so the
   own robots.txt fetches are paced by the Crawl-delay the first one found.
 - A host Redis does not know (first visit, idle expiry, or Redis lost its data), or knows only from before
   a restart (its run id differs), waits one delay before its first request, because another worker may
-  have asked it a moment ago. Leases lost with Redis data restart at 0, so requests already on the wire
-  may briefly exceed ``CONCURRENT_REQUESTS_PER_DOMAIN``; that one-delay wait makes it rare for responses
-  quicker than the delay.
+  have asked it a moment ago. A request granted before the restart whose lease survived is still the
+  last one: the next waits for its response, then the delay (its worker may send it only once it has
+  reconnected, its reactor having sat in the client's retries). Leases lost with Redis data restart at 0,
+  so requests already on the wire may briefly exceed ``CONCURRENT_REQUESTS_PER_DOMAIN``; that one-delay
+  wait makes it rare for responses quicker than the delay.
 - A 429 or 503 sets ``backoff_until`` for every worker: ``Retry-After`` when given (capped at
   ``NEWSCRAWL_RETRY_AFTER_MAX``), else ``NEWSCRAWL_RETRY_BACKOFF`` doubled per retry of that request.
 - Redis unreachable (past the client's ``NEWSCRAWL_REDIS_RETRY`` s of retries): the request is not sent,
@@ -88,12 +90,14 @@ local delay = tonumber(ARGV[2])
 -- A host this Redis does not know, or knows only from before its restart (a durable Redis comes back with
 -- up to a second of writes lost, so its last_at may be stale): wait one delay first, as for a new host.
 -- The restart is told by the server's run id; an ACL user without INFO (-@dangerous) goes without it.
+-- 'last' stays: while its lease is in flight the host waits for its response. A worker whose reactor sat
+-- in the client's retries while Redis was away sends a request granted before the restart only once it
+-- reconnects, so the wait of one delay from now alone let another go right beside it.
 local info = redis.pcall('INFO', 'server')
 local run = type(info) == 'string' and string.match(info, 'run_id:(%w+)') or ''
 if redis.call('EXISTS', KEYS[1]) == 0 or (run ~= '' and redis.call('HGET', KEYS[1], 'run') ~= run) then
   local known = tonumber(redis.call('HGET', KEYS[1], 'gap') or '0')
   redis.call('HSET', KEYS[1], 'last_at', now, 'gap', math.max(delay, known), 'run', run)
-  redis.call('HDEL', KEYS[1], 'last')
 end
 if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'robots', '1') end
 if ARGV[6] ~= '' and tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[1], 'crawl_delay') or '0') then
