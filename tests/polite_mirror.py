@@ -90,6 +90,11 @@ class PoliteMirror:
         with self.lock:
             return sorted(a.at for a in self.arrivals if a.host == host)
 
+    def count(self, host: str, path: str) -> int:
+        """Requests for ``path`` of ``host`` so far."""
+        with self.lock:
+            return sum(1 for a in self.arrivals if a.host == host and a.path == f"/{host}{path}")
+
     def gaps(self, host: str) -> list[float]:
         """Seconds between consecutive requests for ``host``, in arrival order."""
         return [round(b - a, 3) for a, b in itertools.pairwise(self.times(host))]
