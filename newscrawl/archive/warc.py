@@ -102,12 +102,18 @@ def _status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
+# zlib's default level: warcio's own gzip uses level 9, which costs half again as much CPU per page for
+# under 1% smaller files on news pages (a 40 KB page: 1.66 ms against 1.05 ms, 11,924 against 11,961 bytes).
+GZIP_LEVEL = 6
+
+
 def _record_bytes(build: Any) -> bytes:
     """One record as one gzip member, built in memory so that it reaches the file in one ``write``."""
     buffer = io.BytesIO()
-    writer = WARCWriter(buffer, gzip=True, warc_version=WARC_VERSION)
+    writer = WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION)
     build(writer)
-    return buffer.getvalue()
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return compressor.compress(buffer.getbuffer()) + compressor.flush()
 
 
 class WarcWriter:
