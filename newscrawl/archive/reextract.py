@@ -382,16 +382,10 @@ def _numbered(record: dict[str, Any], archive: Archive) -> dict[str, Any] | None
     """``record`` numbered against the archive's index as a crawl numbers it; None when it is no new version."""
     from newscrawl.archive.versions import decide
 
-    known = archive.index.get(record["key"])
     try:
-        return decide(record, known)
+        return decide(record, archive.index.get(record["key"]), published_counts=True)
     except UnchangedArticle:
-        if known is None or known.published == record.get("published"):
-            return None
-    # ``decide`` compares what a re-check compares (text, title, modified); a re-extraction that corrects
-    # only the publication time is a new version too.
-    record["version"], record["previous_hash"] = known.version + 1, known.content_hash
-    return record
+        return None
 
 
 def _in_place(
