@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.python.failure import Failure
 
-from newscrawl.statnames import ARTICLES_FAILED, LOST, stat
+from newscrawl.statnames import ARTICLES_FAILED, LOST, count_in, stat
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def lost_by_reason(stats: Mapping[str, Any]) -> dict[str, int]:
 def articles_missed(stats: Mapping[str, Any]) -> int:
     """Articles this run found but did not archive nor drop for a reason: failed downloads and lost ones.
     Any at all, and the run must not let a later one pass them by."""
-    return int(stats.get(stat(ARTICLES_FAILED)) or 0) + sum(lost_by_reason(stats).values())
+    return count_in(stats, ARTICLES_FAILED) + sum(lost_by_reason(stats).values())
 
 
 class CountLostArticles:

@@ -41,6 +41,7 @@ from newscrawl.statnames import (
     UNCHANGED,
     UNREACHABLE_MIRROR,
     UNREACHABLE_REASON,
+    count_in,
     stat,
 )
 
@@ -50,15 +51,12 @@ EXIT_CODE = stat(statnames.EXIT_CODE)  # the one key this module owns: written b
 def counts(stats: Mapping[str, Any]) -> dict[str, Any]:
     """The run's counts, from the crawl stats alone."""
 
-    def n(name: str) -> int:
-        return int(stats.get(f"newscrawl/{name}") or 0)
-
     dropped = {
         key.removeprefix(stat(DROPPED)): int(value)
         for key, value in sorted(stats.items())
         if key.startswith(stat(DROPPED)) and key != stat(UNCHANGED)
     }
-    failed = {"articles": n(ARTICLES_FAILED)} if n(ARTICLES_FAILED) else {}
+    failed = {"articles": count_in(stats, ARTICLES_FAILED)} if count_in(stats, ARTICLES_FAILED) else {}
     failed.update(
         {
             key.removeprefix(stat(DISCOVERY_FAILED)): int(value)
@@ -72,13 +70,13 @@ def counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         if key.startswith(stat(FAILED))
     }
     return {
-        "sitemap_unchanged": n(SITEMAP_ENTRIES_UNCHANGED) + n(SITEMAP_UNCHANGED),
-        "new": n(ARCHIVE_NEW),
-        "updated": n(ARCHIVE_UPDATED),
-        "unchanged": n(UNCHANGED),
-        "skipped_archived": n(SKIPPED_ARCHIVED),
-        "rechecked": n(ARTICLES_RECHECKED),
-        "parsed": n(ARTICLES_PARSED),
+        "sitemap_unchanged": count_in(stats, SITEMAP_ENTRIES_UNCHANGED) + count_in(stats, SITEMAP_UNCHANGED),
+        "new": count_in(stats, ARCHIVE_NEW),
+        "updated": count_in(stats, ARCHIVE_UPDATED),
+        "unchanged": count_in(stats, UNCHANGED),
+        "skipped_archived": count_in(stats, SKIPPED_ARCHIVED),
+        "rechecked": count_in(stats, ARTICLES_RECHECKED),
+        "parsed": count_in(stats, ARTICLES_PARSED),
         "dropped": dropped,
         "lost": lost_by_reason(stats),  # newscrawl.lost: fetched, then neither archived nor dropped
         "failed_requests": failed,  # by source

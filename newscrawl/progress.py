@@ -21,13 +21,18 @@ from scrapy.utils.asyncio import AsyncioLoopingCall, create_looping_call
 from twisted.internet.task import LoopingCall
 
 from newscrawl import config
-from newscrawl.statnames import DISCOVERY_FAILED, FAILED, SKIPPED_ARCHIVED, UNCHANGED, stat
+from newscrawl.statnames import (
+    ARCHIVE_NEW,
+    ARCHIVE_UPDATED,
+    DISCOVERY_FAILED,
+    FAILED,
+    SKIPPED_ARCHIVED,
+    UNCHANGED,
+    count_in,
+    stat,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def _n(stats: dict[str, Any], name: str) -> int:
-    return int(stats.get(f"newscrawl/{name}") or 0)
 
 
 def clock(seconds: float) -> str:
@@ -46,11 +51,11 @@ def progress_line(
 ) -> tuple[str, int, int]:
     """The progress line, and the requests done and in all so far (for a bar)."""
     failed = sum(int(v) for k, v in stats.items() if k.startswith(stat(FAILED)))
-    skipped = _n(stats, SKIPPED_ARCHIVED) + _n(stats, UNCHANGED)
+    skipped = count_in(stats, SKIPPED_ARCHIVED) + count_in(stats, UNCHANGED)
     done = int(stats.get("downloader/response_count") or 0) + failed
     parts = [
-        f"{_n(stats, 'archive/new')} new",
-        f"{_n(stats, 'archive/updated')} revised",
+        f"{count_in(stats, ARCHIVE_NEW)} new",
+        f"{count_in(stats, ARCHIVE_UPDATED)} revised",
         f"{skipped} skipped",
         f"{failed} failed",
         f"{queued} queued",
@@ -59,8 +64,9 @@ def progress_line(
     if window is not None:
         since, until = window
         days = (until - since).days + 1
-        asked = _n(stats, "discovery/date_archive/requests")
-        answered = _n(stats, "discovery/date_archive/responses") + _n(stats, DISCOVERY_FAILED + "date_archive")
+        asked = count_in(stats, "discovery/date_archive/requests")
+        answered = count_in(stats, "discovery/date_archive/responses")
+        answered += count_in(stats, DISCOVERY_FAILED + "date_archive")
         days_done = days if not asked else min(days, days * answered // asked)
         line += f"; days {days_done} of {days} done"
         if done and queued:

@@ -8,6 +8,9 @@ report, ``docs/`` and users' scripts read them, so they never change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 PREFIX = "newscrawl/"
 
 # Articles, as the spiders and pipelines count them (newscrawl.spiders.articles, newscrawl.pipelines).
@@ -47,3 +50,8 @@ EXIT_CODE = "exit_code"
 def stat(name: str) -> str:
     """The full stats key of a name above (or of any name relative to ``newscrawl/``)."""
     return PREFIX + name
+
+
+def count_in(stats: Mapping[str, Any], name: str) -> int:
+    """The count under a name above in a crawl's stats, 0 when it was never counted."""
+    return int(stats.get(stat(name)) or 0)
