@@ -115,6 +115,24 @@ def test_backfill_logs_progress_and_a_quiet_log(tmp_path: Path, sample_mirror) -
     assert all(line.startswith("  ") for line in table)  # the table is the end of the log
 
 
+def test_a_debug_log_keeps_every_debug_line(tmp_path: Path, sample_mirror) -> None:
+    """At LOG_LEVEL=DEBUG the crawl still logs what the INFO log skips building: Scrapy's banner, its
+    "Crawled" and "Scraped from" lines, and trafilatura's own (newscrawl.quietlog.skip_records_below)."""
+    proc = start_crawl_at_defaults(
+        "eurointegration", "since=2023-05-10", "until=2023-05-10", output=tmp_path / "out",
+        settings={"NEWSCRAWL_MIRROR": sample_mirror.url, "LOG_LEVEL": "DEBUG"},
+    )
+    lines = Lines(proc)
+    assert proc.wait(timeout=240) == 0
+    text = "\n".join(lines.rest())
+    archived = len(read_archive(tmp_path / "out"))
+    assert archived > 0
+    assert "Versions:" in text and "Dumping Scrapy stats" in text
+    assert len(re.findall(r"\[scrapy\.core\.scraper\] DEBUG: Scraped from <200 ", text)) == archived
+    assert re.search(r"\[scrapy\.core\.engine\] DEBUG: Crawled \(200\) ", text)
+    assert re.search(r"\[trafilatura\.\w+\] DEBUG: ", text)
+
+
 def test_http_error_warnings_name_the_status(tmp_path: Path, sample_mirror) -> None:
     """A failed source's warning names the HTTP status instead of "Ignoring non-200 response"."""
     proc = start_crawl_at_defaults(

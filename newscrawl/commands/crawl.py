@@ -27,6 +27,7 @@ from newscrawl.mirror import validate_mirror
 from newscrawl.outcome import exit_code, exit_line
 from newscrawl.quality import parse_overrides
 from newscrawl.quietlog import install as quiet_scrapy_banner
+from newscrawl.quietlog import skip_records_below
 from newscrawl.render.browser import check_chromium_setting
 
 
@@ -126,7 +127,8 @@ class Command(ScrapyCrawl):
                 return self._fail(exitcodes.LOCKED, f"another crawl holds {lock.path}; not starting")
         try:
             crawler = self.crawler_process.create_crawler(spidercls)
-            self.crawler_process.crawl(crawler, **opts.spargs)
+            self.crawler_process.crawl(crawler, **opts.spargs)  # applies the settings, logging's included
+            skip_records_below(self.settings.get("LOG_LEVEL"))
             self.crawler_process.start()
         finally:
             if lock is not None:
