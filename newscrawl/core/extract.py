@@ -214,7 +214,7 @@ def _utc(dt: datetime) -> datetime:
 
 
 def _page_lang(page: Page) -> str:
-    lang = (page.selector.css("html::attr(lang)").get() or "").lower().split("-")[0]
+    lang = (page.attribute("html", "lang") or "").lower().split("-")[0]
     return lang if len(lang) == 2 and lang.isalpha() else "xx"
 
 

@@ -98,7 +98,7 @@ def detect_kind(page: Page, reads_as_article: Callable[[], bool], scanned: Scan 
         return "binary"
     if scanned.marker:
         return "article" if reads_as_article() else "challenge"
-    if page.selector.css("article, h1"):
+    if page.select("article, h1"):
         return "article"  # measuring the text is half the cost of an extraction: only when it decides
     text_len = len(clean_inline(" ".join(page.selector.css("body *:not(script):not(style)::text").getall())))
     return "not_article" if text_len < 200 else "article"

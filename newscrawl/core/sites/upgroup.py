@@ -20,11 +20,21 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from parsel import Selector
+from lxml import etree
+from lxml.html import HtmlElement, tostring
 
 from newscrawl.core.boilerplate import boilerplate
 from newscrawl.core.dates import parse_display_date, parse_iso
-from newscrawl.core.page import Page, ParsedPage, Parser, clean_inline, hreflang_alternates, ld_authors, ld_text
+from newscrawl.core.page import (
+    Page,
+    ParsedPage,
+    Parser,
+    clean_inline,
+    hreflang_alternates,
+    ld_authors,
+    ld_text,
+    node_text,
+)
 from newscrawl.core.sites.base import UrlShape
 from newscrawl.core.urls import normalize_url
 
@@ -193,34 +203,37 @@ class UPGroupParser(Parser):
         if not out.authors and gen:
             out.authors = _texts(page, gen.authors)
         out.tags = _texts(page, gen.tags) if gen else []
-        out.canonical = page.selector.css('link[rel="canonical"]::attr(href)').get() or page.meta("og:url")
+        out.canonical = page.attribute('link[rel="canonical"]', "href") or page.meta("og:url")
         out.alternates = {**menu_alternates(page), **hreflang_alternates(page)}
 
         body = None
         if gen:
             for css in gen.body:
-                node = page.selector.css(css)
-                if node:
-                    body = node[0]
+                found = page.select(css)
+                if found:
+                    body = found[0]
                     break
         if body is None:
             out.fallbacks.append("body/whole_page")
             out.body_html = page.text
         else:
             # One query for every selector (a CSS group): 30 separate queries were a fifth of the parse.
-            for junk in body.css(", ".join(self.remove)):
-                junk.drop()
+            for junk in page.select(", ".join(self.remove), body):
+                junk.drop_tree()  # its tail text stays (parsel's ``drop``)
             drop_byline(body, out.authors)
-            out.body_html = body.get()
-            out.body_chars = len(clean_inline(body.xpath("string(.)").get() or ""))
+            out.body_html = tostring(body, encoding="unicode", with_tail=False)
+            out.body_chars = len(clean_inline(_STRING(body)))
         return out
 
     @staticmethod
     def generation(page: Page) -> Generation | None:
         for gen in GENERATIONS:
-            if page.selector.css(gen.marker):
+            if page.select(gen.marker):
                 return gen
         return None
+
+
+_STRING = etree.XPath("string(.)", smart_strings=False)
 
 
 # The language menu's labels (``a.lang_menu_item``): epravda links its Russian version only from there.
@@ -231,10 +244,10 @@ _ENDS_IN_ID = re.compile(r"(?:^|[/-])\d{5,}/?$")
 def menu_alternates(page: Page) -> dict[str, str]:
     """Language → URL from the current platform's language menu (the page itself included)."""
     out: dict[str, str] = {}
-    for link in page.selector.css("a.lang_menu_item"):
-        label = clean_inline(" ".join(link.css("::text").getall())).lower()
+    for link in page.select("a.lang_menu_item"):
+        label = node_text(link).lower()
         lang = MENU_LANGUAGES.get(label)
-        href = link.attrib.get("href")
+        href = link.get("href")
         # Without a translation the menu links the language's homepage: only article URLs (ending in
         # the id) are alternates.
         if lang and href and lang not in out and _ENDS_IN_ID.search(urlsplit(href).path):
@@ -245,7 +258,7 @@ def menu_alternates(page: Page) -> dict[str, str]:
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|&|\s(?:і|и|та|and)\s)\s*")
 
 
-def drop_byline(body: Selector, authors: list[str]) -> None:
+def drop_byline(body: HtmlElement, authors: list[str]) -> None:
     """Drop the body's last paragraph when it only names the authors (pravda's long reads end with
     ``<p><strong><em>Name, Name, Name</em></strong></p>``): the names are the ``authors`` field."""
     if not authors:
@@ -253,18 +266,18 @@ def drop_byline(body: Selector, authors: list[str]) -> None:
     last = body.xpath("./*[self::p or self::div][last()]")
     if not last or last[0].xpath("./following-sibling::*[normalize-space()]"):
         return
-    text = clean_inline(" ".join(last[0].css("::text").getall())).strip(" .—-")
+    text = node_text(last[0]).strip(" .—-")
     names = {n.casefold() for n in _NAME_SEPARATORS.split(text) if n}
     if names and names <= {a.casefold() for a in authors}:
-        last[0].drop()
+        last[0].drop_tree()
 
 
 def _texts(page: Page, selectors: tuple[str, ...]) -> list[str]:
     """Distinct non-empty texts of the first selector that matches anything."""
     for css in selectors:
         values: list[str] = []
-        for node in page.selector.css(css):
-            text = clean_inline(" ".join(node.css("::text").getall())).strip(" ,;—-")
+        for node in page.select(css):
+            text = node_text(node).strip(" ,;—-")
             if text and text not in values:
                 values.append(text)
         if values:
