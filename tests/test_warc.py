@@ -106,6 +106,29 @@ def test_every_record_is_its_own_gzip_member_that_warcio_reads(tmp_path: Path) -
     assert f"WARC-Payload-Digest: {pointer['digest']}\r\n".encode() in revisit
 
 
+def test_a_body_that_arrived_compressed_is_stored_and_a_plain_one_deflated(tmp_path: Path) -> None:
+    """Deflating gzip bytes again gains nothing: that record's member is stored (deflate block type 0, the
+    bytes readable in the file); a plain body is deflated. Both read back byte for byte."""
+    text = ("<p>" + "Європейська правда. " * 300 + "</p>").encode()
+    w = writer(tmp_path)
+    plain = w.write_exchange(exchange(text), "2026-05-01T10:00:00Z")
+    packed = w.write_exchange(exchange(text, encoding="gzip"), "2026-05-01T10:00:01Z")
+    final = w.close()
+    data = final.read_bytes()
+
+    def member(pointer: dict[str, object]) -> bytes:
+        return data[int(str(pointer["offset"])) : int(str(pointer["offset"])) + int(str(pointer["length"]))]
+
+    wire = gzip.compress(text)
+    assert wire in member(packed)  # stored: the gzip-encoded body lies in the file as it came
+    assert member(packed)[10] & 0b110 == 0  # the first deflate block's type: 00, stored
+    assert len(member(plain)) < len(text) // 10  # deflated
+    assert read_capture(tmp_path, plain).raw_body == text
+    assert read_capture(tmp_path, packed).raw_body == wire
+    assert read_capture(tmp_path, packed).body == text
+    assert check_file(final) == []
+
+
 def test_crawled_at_and_warc_date_map_both_ways() -> None:
     """A record's crawled_at comes back byte for byte from the WARC-Date written for it."""
     assert warc_date("2026-05-01T10:00:00+00:00") == "2026-05-01T10:00:00Z"

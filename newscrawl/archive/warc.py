@@ -102,18 +102,28 @@ def _status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
-# zlib's default level: warcio's own gzip uses level 9, which costs half again as much CPU per page for
-# under 1% smaller files on news pages (a 40 KB page: 1.66 ms against 1.05 ms, 11,924 against 11,961 bytes).
-GZIP_LEVEL = 6
+# How hard each record's gzip member is deflated. warcio's own gzip uses level 9. Measured on the three saved
+# pages of the group (tests/fixtures/sites, 350 KB of HTML; benchmarks/README.md): level 1 took 3.3 ms and
+# 120 KB, level 6 9.7 ms and 105 KB, so level 1 costs a third of the CPU for 14% more bytes. A body that
+# arrived compressed (``Content-Encoding`` gzip, br, ...) is stored, not deflated again: deflating it gained
+# nothing (104,766 bytes became 104,857) for 0.6 ms a page.
+GZIP_LEVEL = 1
+STORED = 0
 
 
-def _record_bytes(build: Any) -> bytes:
+def _record_bytes(build: Any, level: int = GZIP_LEVEL) -> bytes:
     """One record as one gzip member, built in memory so that it reaches the file in one ``write``."""
     buffer = io.BytesIO()
     writer = WARCWriter(buffer, gzip=False, warc_version=WARC_VERSION)
     build(writer)
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
     return compressor.compress(buffer.getbuffer()) + compressor.flush()
+
+
+def _arrived_compressed(headers: list[tuple[str, str]]) -> bool:
+    return any(
+        name.lower() == "content-encoding" and value.strip().lower() not in ("", "identity") for name, value in headers
+    )
 
 
 class WarcWriter:
@@ -189,7 +199,8 @@ class WarcWriter:
             )
             w.write_record(record)
 
-        offset, length = self._append(_record_bytes(response))
+        level = STORED if _arrived_compressed(exchange.headers) else GZIP_LEVEL
+        offset, length = self._append(_record_bytes(response, level))
         self._append(_record_bytes(request))
         return {"file": self.name, "offset": offset, "length": length, "digest": digest}
 
