@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import signals
+from scrapy.crawler import Crawler
+
 # logger name -> message starts demoted to DEBUG (Scrapy 2.13-2.19 wording)
 DEMOTED: dict[str, tuple[str, ...]] = {
     "scrapy.utils.log": ("Versions:",),
@@ -51,17 +54,28 @@ class NoNetworkTraceback(logging.Filter):
         return True
 
 
-def skip_records_below(level: int | str) -> None:
-    """Let loggers skip records below ``LOG_LEVEL`` before building them.
+def skip_records_below(crawler: Crawler) -> None:
+    """Let loggers skip records below ``LOG_LEVEL`` before building them, once the engine has started.
 
-    Scrapy sets the root logger to ``NOTSET`` and filters at its handler (scrapy/utils/log.py,
-    ``install_scrapy_root_handler``, re-run when the crawler applies its settings), so every ``debug()`` call
-    of a logger without its own level builds a ``LogRecord`` the handler then throws away: Scrapy's "Crawled"
-    and "Scraped from" lines and trafilatura's per-page lines, three records per article, a twentieth of
-    the crawl's CPU on small pages. With the root at the handler's level they are never built; what reaches
-    the log is unchanged. Called once the crawler has applied its settings.
+    Scrapy sets the root logger to ``NOTSET`` and its ``scrapy`` logger to ``DEBUG`` and filters at its handler
+    (scrapy/utils/log.py, ``DEFAULT_LOGGING`` and ``install_scrapy_root_handler``, run again by
+    ``Crawler.crawl`` once it has applied the settings), so every ``debug()`` call builds a ``LogRecord``
+    the handler then throws away: Scrapy's "Crawled" and "Scraped from" lines and trafilatura's per-page
+    lines, some four records per article. With both loggers at the handler's level they are never built;
+    what reaches the log is unchanged. ``engine_started`` comes after Scrapy's last reset.
     """
-    logging.root.setLevel(level)
+
+    def engine_started() -> None:
+        level = crawler.settings.get("LOG_LEVEL")
+        number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+        if not isinstance(number, int):
+            return  # a name logging does not know: Scrapy's handler has refused it already
+        for logger in (logging.root, logging.getLogger("scrapy")):
+            if logger.level < number:
+                logger.setLevel(number)
+
+    # Scrapy holds signal handlers weakly; this one lives as long as the crawler's dispatcher.
+    crawler.signals.connect(engine_started, signal=signals.engine_started, weak=False)
 
 
 _installed = False

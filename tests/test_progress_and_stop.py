@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import re
 import signal
@@ -19,6 +20,7 @@ from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
 from twisted.internet.error import ConnectionLost
 
+from newscrawl import settings as project_settings
 from newscrawl.cli import main
 from newscrawl.politeness import BackoffRetryMiddleware
 from newscrawl.progress import clock, progress_line
@@ -115,22 +117,34 @@ def test_backfill_logs_progress_and_a_quiet_log(tmp_path: Path, sample_mirror) -
     assert all(line.startswith("  ") for line in table)  # the table is the end of the log
 
 
-def test_a_debug_log_keeps_every_debug_line(tmp_path: Path, sample_mirror) -> None:
-    """At LOG_LEVEL=DEBUG the crawl still logs what the INFO log skips building: Scrapy's banner, its
-    "Crawled" and "Scraped from" lines, and trafilatura's own (newscrawl.quietlog.skip_records_below)."""
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_records_below_the_log_level_are_not_even_built(tmp_path: Path, sample_mirror, level: str) -> None:
+    """At INFO, Scrapy's per-page DEBUG lines and trafilatura's are never built (newscrawl.quietlog,
+    ``skip_records_below``: they cost CPU on every article); at DEBUG they are built and logged."""
+    probe = tmp_path / "records.json"
     proc = start_crawl_at_defaults(
         "eurointegration", "since=2023-05-10", "until=2023-05-10", output=tmp_path / "out",
-        settings={"NEWSCRAWL_MIRROR": sample_mirror.url, "LOG_LEVEL": "DEBUG"},
+        settings={"NEWSCRAWL_MIRROR": sample_mirror.url, "LOG_LEVEL": level, "TEST_LOG_PROBE": str(probe),
+                  "EXTENSIONS": json.dumps({**project_settings.EXTENSIONS, "tests.log_probe.LogProbe": 1000})},
     )
     lines = Lines(proc)
     assert proc.wait(timeout=240) == 0
     text = "\n".join(lines.rest())
     archived = len(read_archive(tmp_path / "out"))
+    built = json.loads(probe.read_text())
     assert archived > 0
-    assert "Versions:" in text and "Dumping Scrapy stats" in text
-    assert len(re.findall(r"\[scrapy\.core\.scraper\] DEBUG: Scraped from <200 ", text)) == archived
-    assert re.search(r"\[scrapy\.core\.engine\] DEBUG: Crawled \(200\) ", text)
-    assert re.search(r"\[trafilatura\.\w+\] DEBUG: ", text)
+    assert built["scrapy.core.engine INFO"] >= 1  # the probe sees what is built ("Spider opened", ...)
+    if level == "INFO":
+        per_page = ("scrapy.core.engine DEBUG", "scrapy.core.scraper DEBUG", "trafilatura DEBUG")
+        assert [built.get(name, 0) for name in per_page] == [0, 0, 0]
+        assert "Scraped from" not in text
+    else:
+        assert built["scrapy.core.scraper DEBUG"] == archived
+        assert built["scrapy.core.engine DEBUG"] > archived  # "Crawled" per response
+        assert built["trafilatura DEBUG"] >= archived
+        assert "Versions:" in text and "Dumping Scrapy stats" in text
+        assert len(re.findall(r"\[scrapy\.core\.scraper\] DEBUG: Scraped from <200 ", text)) == archived
+        assert re.search(r"\[trafilatura\.\w+\] DEBUG: ", text)
 
 
 def test_http_error_warnings_name_the_status(tmp_path: Path, sample_mirror) -> None:

@@ -127,8 +127,8 @@ class Command(ScrapyCrawl):
                 return self._fail(exitcodes.LOCKED, f"another crawl holds {lock.path}; not starting")
         try:
             crawler = self.crawler_process.create_crawler(spidercls)
-            self.crawler_process.crawl(crawler, **opts.spargs)  # applies the settings, logging's included
-            skip_records_below(self.settings.get("LOG_LEVEL"))
+            skip_records_below(crawler)
+            self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()
         finally:
             if lock is not None:
