@@ -225,8 +225,11 @@ class BlockedMiddleware:
             kind = wall_kind(response.status, _headers_of(response), response.body)
         if kind is None:
             self.in_a_row.pop(host, None)
-            sent_through = request.meta.get(LADDER) == 2 or wall_kind(response.status, _headers_of(response), b"")
-            if request.meta.get("playwright") and response.status in WALL_STATUSES and sent_through:
+            if (
+                request.meta.get("playwright")
+                and response.status in WALL_STATUSES
+                and (request.meta.get(LADDER) == 2 or wall_kind(response.status, _headers_of(response), b""))
+            ):
                 # The wall's first answer (403, cf-mitigated) reloaded into the page in the browser: the page
                 # is what was asked for, not an HTTP error for HttpErrorMiddleware to drop.
                 self.stats.inc_value("newscrawl/blocked/passed/browser")

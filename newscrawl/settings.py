@@ -56,9 +56,9 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 # Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks for every response's output
 # (scrapy/utils/asyncio.py, _parallel_asyncio), whatever its size: with the default 100, an article page's
-# one item cost 101 tasks, a sixth of the crawl's CPU. Our pipelines are synchronous, so parallel items
-# gain nothing.
-CONCURRENT_ITEMS = 4
+# one item cost 101 tasks, a sixth of the crawl's CPU. Our pipelines are synchronous (the Redis archive's
+# calls too), so parallel items gain nothing: one task works through each response's output.
+CONCURRENT_ITEMS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5

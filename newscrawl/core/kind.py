@@ -50,13 +50,15 @@ def challenge_wording(text: str) -> bool:
     return any(words in lowered for words in CHALLENGE_WORDING)
 
 
+_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0e-\x1f]")  # below a space: not tab, newline, carriage return, form feed
+
+
 def looks_binary(text: str) -> bool:
     """Decoded bytes of an image, PDF or archive served as HTML: NULs or many control characters up front."""
     head = text[:1024]
     if "\x00" in head:
         return True
-    controls = sum(1 for c in head if c < " " and c not in "\t\n\r\f")
-    return controls > len(head) // 10
+    return len(_CONTROLS.findall(head)) > len(head) // 10
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,7 @@ class Page:
     def json_ld(self) -> Iterator[dict[str, Any]]:
         """Every JSON-LD object on the page, breadth first: ``@graph``, lists and the objects a page names
         as its ``mainEntity`` (a ``WebPage`` whose main entity is the article) are flattened."""
-        for raw in self.selector.xpath(
-            '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]/text()'
-        ).getall():
+        for raw in _LD_JSON(self.selector.root):
             try:
                 data = json.loads(raw, strict=False)
             except ValueError:
@@ -85,12 +83,12 @@ class Page:
     def _meta_tags(self) -> dict[tuple[str, str], str]:
         """(attribute, value) -> the first non-blank content, read in one pass over the page's meta tags."""
         tags: dict[tuple[str, str], str] = {}
-        for node in self.selector.xpath("//meta[@content]"):
-            content = (node.root.get("content") or "").strip()
+        for node in _META(self.selector.root):
+            content = (node.get("content") or "").strip()
             if not content:
                 continue
             for attr in ("property", "name", "itemprop"):
-                key = node.root.get(attr)
+                key = node.get(attr)
                 if key is not None:
                     tags.setdefault((attr, key), content)
         return tags
@@ -128,6 +126,10 @@ def compiled(css: str) -> etree.XPath:
 
 
 _TEXT_NODES = etree.XPath("descendant-or-self::text()", smart_strings=False)
+_LD_JSON = etree.XPath(
+    '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]/text()', smart_strings=False
+)
+_META = etree.XPath("//meta[@content]")
 
 
 def node_text(node: HtmlElement) -> str:
