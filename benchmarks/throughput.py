@@ -18,9 +18,10 @@ body fragment alone weigh very differently on each:
 
 The crawl's CPU is its own user+system time (``os.wait4``), all of it: start-up, download, parsing,
 pipelines, archive writing, WARC capture. It is also reported net of the CPU of a crawl of an empty
-mirror (start-up and shut-down). Each round crawls the empty mirror, crawls the pages and times the two
-extractors, so each round's ratio compares figures taken minutes apart on a machine whose speed drifts;
-the figures are medians over the rounds. Target: net crawl CPU per page <= 1.0 x bare trafilatura's.
+mirror (start-up and shut-down). Each round times bare trafilatura, crawls the empty mirror, crawls the
+pages, times bare trafilatura again (the round's figure is the mean of the two, taken either side of the
+crawl on a machine whose speed drifts) and times ``newscrawl.extract``; each round gives a ratio, and the
+figures are medians over the rounds. Target: net crawl CPU per page <= 1.0 x bare trafilatura's.
 
     python benchmarks/throughput.py [--pages 2000] [--repeat 3] [--size small|real|both]
 """
@@ -160,9 +161,11 @@ def measure(size: str, n: int, repeat: int) -> dict[str, Any]:
         items = list(bodies.items())
         rounds = []
         for i in range(repeat):
+            before = time_cpu(lambda body, url: trafilatura.extract(body), items)
             idle = crawl(empty, tmp_path / f"out-empty-{i}")
             run = crawl(site, tmp_path / f"out-{i}")
-            bare = time_cpu(lambda body, url: trafilatura.extract(body), items)
+            after = time_cpu(lambda body, url: trafilatura.extract(body), items)
+            bare = (before + after) / 2  # either side of the crawl: the machine's speed drifts
             ours = time_cpu(lambda body, url: _extract_or_drop(body, url), items)
             net = (run["cpu"] - idle["cpu"]) / n * 1000
             rounds.append({**run, "idle_cpu": idle["cpu"], "net_ms": net, "bare_ms": bare / n * 1000,
