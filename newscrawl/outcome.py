@@ -133,6 +133,12 @@ class RunStats(MemoryStatsCollector):
     shows it.
     """
 
+    # Scrapy 2.19's StatsCollector.__getattribute__ looks up every attribute through Python code and hands
+    # out its stats methods wrapped in a check for the deprecated ``spider`` argument
+    # (scrapy/statscollectors.py): some twenty counts per article pay both. Nothing in newscrawl passes
+    # ``spider``, nor does Scrapy's own code, so the collector is read as a plain object.
+    __getattribute__ = object.__getattribute__
+
     def close_spider(self, spider: Spider | None = None, reason: str | None = None) -> None:
         self.set_value(EXIT_CODE, decide(self.get_stats()))
         super().close_spider(spider, reason)

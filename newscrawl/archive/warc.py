@@ -146,7 +146,7 @@ class WarcWriter:
         filename = Path(name).name
         self._append(_record_bytes(lambda w: w.write_record(w.create_warcinfo_record(filename, dict(info)))))
 
-    def _append(self, data: bytes) -> tuple[int, int]:
+    def _append(self, data: bytes, records: int = 1) -> tuple[int, int]:
         offset = self.size
         try:
             written = os.write(self.fd, data)
@@ -157,7 +157,7 @@ class WarcWriter:
             os.ftruncate(self.fd, offset)
             raise OSError(28, os.strerror(28))
         self.size += written
-        self.records += 1
+        self.records += records
         return offset, written
 
     def write_exchange(self, exchange: Exchange, date: str) -> dict[str, Any]:
@@ -200,9 +200,10 @@ class WarcWriter:
             w.write_record(record)
 
         level = STORED if _arrived_compressed(exchange.headers) else GZIP_LEVEL
-        offset, length = self._append(_record_bytes(response, level))
-        self._append(_record_bytes(request))
-        return {"file": self.name, "offset": offset, "length": length, "digest": digest}
+        response_member = _record_bytes(response, level)
+        # Both members in one write: a short write is cut back whole, as for one record.
+        offset, _ = self._append(response_member + _record_bytes(request), records=2)
+        return {"file": self.name, "offset": offset, "length": len(response_member), "digest": digest}
 
     def write_revisit(self, exchange: Exchange, date: str, refers_to: Mapping[str, str] | None = None) -> None:
         """Append a ``revisit`` record (identical-payload-digest profile): the headers, not the body again.
