@@ -58,6 +58,9 @@ def make_handler(root: Path, log: IO[str] | None, idle_timeout: float = IDLE_TIM
 
     class MirrorHandler(BaseHTTPRequestHandler):
         server_version = "newscrawl-mirror"
+        # Connections stay open between requests, as a live site's do (Scrapy keeps a pool of them); an
+        # HTTP/1.0 answer closed each one, so every page cost the crawl a new TCP connection.
+        protocol_version = "HTTP/1.1"
         # StreamRequestHandler puts this timeout on the socket; handle_one_request() closes the connection
         # when a read times out, so a client that connects and sends nothing holds no thread for long.
         timeout = idle_timeout

@@ -180,12 +180,22 @@ def exchange(address: tuple[str, int], request: bytes) -> bytes:
 def test_mirror_answers_400_to_a_path_no_file_can_have(mirror_address: tuple[str, int], path: str) -> None:
     """A NUL byte or an over-long path gets a 400 answer and a clean close, not a dropped connection."""
     reply = exchange(mirror_address, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    assert reply.split(b"\r\n", 1)[0] == b"HTTP/1.0 400 Bad Request"
+    assert reply.split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request"
     ok = exchange(mirror_address, b"GET /example.org/ HTTP/1.0\r\n\r\n")  # the server still answers
-    assert ok.split(b"\r\n", 1)[0] == b"HTTP/1.0 200 OK" and ok.endswith(b"<p>home</p>")
+    assert ok.split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK" and ok.endswith(b"<p>home</p>")
 
 
 @pytest.mark.parametrize("sent", [b"", b"GET /example.org/ HT"], ids=["silent", "half-a-request-line"])
 def test_mirror_closes_an_idle_connection(mirror_address: tuple[str, int], sent: bytes) -> None:
     """A connection that sends nothing (or stops mid-line) is closed by the server after its idle timeout."""
     assert exchange(mirror_address, sent) == b""
+
+
+def test_mirror_keeps_a_connection_open_between_requests(mirror_address: tuple[str, int]) -> None:
+    """Two requests on one connection, as a live site and Scrapy's connection pool have it; a missing file
+    is answered and the connection closed, then the idle timeout closes a quiet one."""
+    two = b"GET /example.org/ HTTP/1.1\r\nHost: x\r\n\r\n" * 2 + b"GET /example.org/none HTTP/1.1\r\nHost: x\r\n\r\n"
+    reply = exchange(mirror_address, two)
+    assert reply.count(b"HTTP/1.1 200 OK\r\n") == 2 and reply.count(b"<p>home</p>") == 2
+    assert reply.count(b"HTTP/1.1 404 ") == 1
+    assert exchange(mirror_address, b"GET /example.org/ HTTP/1.1\r\nHost: x\r\n\r\n").endswith(b"<p>home</p>")
