@@ -127,7 +127,7 @@ def crawl(mirror_root: Path, output: Path) -> dict[str, Any]:
     thread.start()
     try:
         start = time.perf_counter()
-        code, log, usage = run_crawl_measured(
+        code, log, usage, peak_kib = run_crawl_measured(
             "eurointegration",
             mirror=f"http://127.0.0.1:{server.server_address[1]}",
             output=output,
@@ -141,7 +141,7 @@ def crawl(mirror_root: Path, output: Path) -> dict[str, Any]:
     records = sum(len(p.read_text("utf-8").splitlines()) for p in output.rglob("*.jsonl"))
     if code not in (0, 4):
         raise SystemExit(f"crawl failed with exit code {code}:\n{log[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "records": records}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak_kib / 1024, "records": records}
 
 
 def time_cpu(func: Any, bodies: list[tuple[str, bytes]]) -> float:

@@ -113,10 +113,54 @@ def validate_record(record: dict[str, Any]) -> None:
     jsonschema.validate(record, schema())
 
 
-def run_crawl_measured(spider: str, *args: str, kill_after: float = 300, **kwargs: Any) -> tuple[int, str, Any]:
-    """``run_crawl`` in the background; returns its exit code, its log and its own ``resource`` usage (wait4)."""
+class PeakRss:
+    """The peak resident memory (KiB) of a child process since its exec: ``VmHWM`` in /proc/PID/status, read
+    until the process is gone (the value only grows, so the last reading is the peak, short of the last
+    20 ms). Start it right after ``Popen`` returns, which is after the exec.
+
+    Not ``ru_maxrss`` from ``wait4``: at exec Linux records the high-water mark of the memory the child had
+    before it, which for a child made by fork or vfork is its parent's, so ``ru_maxrss`` is at least the
+    resident size of pytest or of a benchmark holding its pages, whatever the child used.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/status")
+        self.kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def sample(self) -> bool:
+        """Read the child's high-water mark now; False once it is gone."""
+        try:
+            status = self.path.read_text()
+        except OSError:
+            return False  # gone
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.kib = max(self.kib, int(line.split()[1]))
+                return True
+        return False  # a zombie has no memory lines
+
+    def _watch(self) -> None:
+        while self.sample() and not self._stop.wait(0.02):
+            pass
+
+    def stop(self) -> int:
+        """Stop watching (call after the child has been waited for); the peak in KiB."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        return self.kib
+
+
+def run_crawl_measured(
+    spider: str, *args: str, kill_after: float = 300, **kwargs: Any
+) -> tuple[int, str, Any, int]:
+    """``run_crawl`` in the background; returns its exit code, its log, its own ``resource`` usage (wait4: use
+    its CPU times) and its peak resident memory in KiB (``PeakRss``)."""
     proc = run_crawl(spider, *args, wait=False, **kwargs)
     assert isinstance(proc, subprocess.Popen)
+    peak = PeakRss(proc.pid)
     logs: dict[str, str] = {}
 
     def drain(name: str) -> None:
@@ -134,7 +178,7 @@ def run_crawl_measured(spider: str, *args: str, kill_after: float = 300, **kwarg
     proc.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join(timeout=10)
-    return proc.returncode, logs.get("stderr", ""), usage
+    return proc.returncode, logs.get("stderr", ""), usage, peak.stop()
 
 
 @pytest.fixture

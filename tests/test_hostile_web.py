@@ -61,7 +61,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     server = FaultServer(site.routes).start()
     output = tmp_path_factory.mktemp("hostile") / "archive"
     try:
-        code, stderr, usage = run_crawl_measured(
+        code, stderr, _usage, peak_kib = run_crawl_measured(
             "eurointegration",
             "lang=uk",
             "since=2023-05-10",
@@ -81,7 +81,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "NEWSCRAWL_NOT_ARTICLE_BACKOFF": "0.1",  # challenge and empty pages: asked again, briefly
             },
         )
-        yield Run(site, server, code, stderr, parse_stats(stderr), read_archive(output), usage.ru_maxrss / 1024)
+        yield Run(site, server, code, stderr, parse_stats(stderr), read_archive(output), peak_kib / 1024)
     finally:
         server.stop()
 

@@ -23,7 +23,7 @@ import pytest
 from newscrawl import exitcodes
 from newscrawl.cli import PageTooLarge, read_page
 from newscrawl.mirror import MAX_PATH, make_server
-from tests.conftest import ROOT
+from tests.conftest import ROOT, PeakRss
 
 MIB = 1 << 20
 LIMIT = 16 * MIB  # DOWNLOAD_MAXSIZE in newscrawl.settings
@@ -67,12 +67,13 @@ def limit_address_space() -> None:
 
 
 def extract(*args: str, stdin: Path | None = None) -> tuple[int, str, str, int]:
-    """``newscrawl extract`` in a child: exit code, stdout, stderr and its peak memory (KiB, from wait4)."""
+    """``newscrawl extract`` in a child: exit code, stdout, stderr and its peak memory (KiB, ``PeakRss``)."""
     with (stdin.open("rb") if stdin else open(os.devnull, "rb")) as source:
         proc = subprocess.Popen(
             [sys.executable, "-m", "newscrawl.cli", "extract", *args, "--url", URL],
             cwd=ROOT, stdin=source, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limit_address_space,
         )
+        peak = PeakRss(proc.pid)
         out: dict[str, bytes] = {}
         readers = [
             threading.Thread(target=lambda n=name: out.__setitem__(n, getattr(proc, n).read()), daemon=True)
@@ -83,12 +84,12 @@ def extract(*args: str, stdin: Path | None = None) -> tuple[int, str, str, int]:
         timer = threading.Timer(300, proc.kill)  # fail-safe only
         timer.start()
         try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
+            _pid, status, _usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
         for reader in readers:
             reader.join(timeout=30)
-    return os.waitstatus_to_exitcode(status), out["stdout"].decode(), out["stderr"].decode(), usage.ru_maxrss
+    return os.waitstatus_to_exitcode(status), out["stdout"].decode(), out["stderr"].decode(), peak.stop()
 
 
 def test_gzip_bomb_is_refused_with_one_line_and_little_memory(tmp_path: Path) -> None:
