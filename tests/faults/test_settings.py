@@ -197,6 +197,18 @@ def test_every_newscrawl_setting_in_the_code_is_in_the_table() -> None:
     assert sorted(set(config.BY_NAME) - mentioned) == []
 
 
+def test_every_setting_the_readme_and_docs_name_is_in_the_table() -> None:
+    """README and the documentation pages name only settings of the table; ``NEWSCRAWL_RENDER_*`` names some."""
+    unknown = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for found in re.finditer(r"NEWSCRAWL_[A-Z0-9_]*[A-Z0-9](_\*)?", path.read_text("utf-8")):
+            name = found.group().removesuffix("_*")
+            known = any(row.startswith(name + "_") for row in config.BY_NAME) if found.group(1) else name in config.BY_NAME
+            if not known:
+                unknown.append(f"{path.name}: {found.group()}")
+    assert unknown == []
+
+
 def test_settings_module_takes_every_default_from_the_table() -> None:
     """newscrawl.settings has one NEWSCRAWL_* value per table row, the table's default (env cleared), and no
     getint/getfloat/getbool of a NEWSCRAWL_* setting with a second default is left in the code."""
