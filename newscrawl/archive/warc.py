@@ -120,9 +120,17 @@ def _record_bytes(build: Any, level: int = GZIP_LEVEL) -> bytes:
     return compressor.compress(buffer.getbuffer()) + compressor.flush()
 
 
+def _codings(value: str | None) -> list[str]:
+    """The content-codings a ``Content-Encoding`` value names, in the order the server applied them."""
+    return [c.strip().lower() for c in (value or "").split(",") if c.strip()]
+
+
 def _arrived_compressed(headers: list[tuple[str, str]]) -> bool:
     return any(
-        name.lower() == "content-encoding" and value.strip().lower() not in ("", "identity") for name, value in headers
+        coding != "identity"
+        for name, value in headers
+        if name.lower() == "content-encoding"
+        for coding in _codings(value)
     )
 
 
@@ -402,7 +410,7 @@ REQUEST_MAX = 1 << 20  # a request record is headers only; more than this is no 
 def _decoded(raw: bytes, encoding: str | None, where: str) -> bytes:
     """The body with its content-encodings undone, as Scrapy's HttpCompressionMiddleware gives it."""
     body = raw
-    for coding in reversed([c.strip().lower() for c in (encoding or "").split(",") if c.strip()]):
+    for coding in reversed(_codings(encoding)):
         try:
             if coding in ("gzip", "x-gzip"):
                 body = zlib.decompress(body, zlib.MAX_WBITS | 32)
