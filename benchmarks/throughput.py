@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 from lxml import html  # noqa: E402
+from w3lib.encoding import html_body_declared_encoding  # noqa: E402
 
 from newscrawl import extract  # noqa: E402
 from newscrawl.mirror import make_server  # noqa: E402
@@ -74,7 +75,6 @@ def articles(n: int) -> list[pages.Article]:
 
 
 CHROME_DONOR = ROOT / "tests/fixtures/sites/epravda/epravda_2025_10_24_tehnologiji_813313.html.gz"
-_CHARSET = re.compile(rb"charset=[\"']?([\w-]+)", re.IGNORECASE)
 
 
 def real_chrome() -> tuple[str, str, str]:
@@ -96,8 +96,7 @@ def real_chrome() -> tuple[str, str, str]:
 def dress(page: bytes, chrome: tuple[str, str, str]) -> bytes:
     """A template page inside the real chrome, in the page's own charset (characters it lacks as references)."""
     head, start, end = chrome
-    found = _CHARSET.search(page[:2048])
-    charset = found.group(1).decode() if found else "utf-8"
+    charset = html_body_declared_encoding(page) or "utf-8"
     text = page.decode(charset)
     text = text.replace("</head>", head + "</head>", 1)
     text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + start, text, count=1)
