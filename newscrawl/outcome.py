@@ -56,7 +56,7 @@ def counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         for key, value in sorted(stats.items())
         if key.startswith(stat(DROPPED)) and key != stat(UNCHANGED)
     }
-    failed = {"articles": count_in(stats, ARTICLES_FAILED)} if count_in(stats, ARTICLES_FAILED) else {}
+    failed = {"articles": articles} if (articles := count_in(stats, ARTICLES_FAILED)) else {}
     failed.update(
         {
             key.removeprefix(stat(DISCOVERY_FAILED)): int(value)
